@@ -1,0 +1,33 @@
+# Finds every third-party dependency (all Debian packages). A missing one stops configure
+# with the name of the package to install.
+find_package(PkgConfig QUIET)
+if(NOT PkgConfig_FOUND)
+  message(FATAL_ERROR "pkg-config not found: apt-get install pkg-config (or run scripts/setup.sh)")
+endif()
+
+macro(flashrig_require_pkgconfig target module package)
+  pkg_check_modules(${target} QUIET IMPORTED_TARGET ${module})
+  if(NOT ${target}_FOUND)
+    message(FATAL_ERROR "${module} not found: apt-get install ${package} (or run scripts/setup.sh)")
+  endif()
+endmacro()
+
+macro(flashrig_require_package name package)
+  find_package(${name} ${ARGN} QUIET)
+  if(NOT ${name}_FOUND)
+    message(FATAL_ERROR "${name} not found: apt-get install ${package} (or run scripts/setup.sh)")
+  endif()
+endmacro()
+
+flashrig_require_pkgconfig(LIBFTDI1 libftdi1 libftdi1-dev)
+flashrig_require_pkgconfig(LIBUSB1 libusb-1.0 libusb-1.0-0-dev)
+flashrig_require_package(nlohmann_json nlohmann-json3-dev)
+flashrig_require_package(CLI11 libcli11-dev)
+flashrig_require_package(fmt libfmt-dev)
+flashrig_require_package(spdlog libspdlog-dev)
+if(FLASHRIG_BUILD_TESTS)
+  flashrig_require_package(GTest googletest)
+endif()
+if(FLASHRIG_BUILD_BENCH)
+  flashrig_require_package(benchmark libbenchmark-dev)
+endif()
