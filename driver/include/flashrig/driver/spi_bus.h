@@ -19,8 +19,8 @@ struct SpiSegment {
     kDummyClocks,  // Clock `dummy_clocks` cycles with no data (FAST_READ, SFDP).
   };
   Kind kind = Kind::kWrite;
-  std::span<const std::byte> write;
-  std::span<std::byte> read;
+  std::span<const std::byte> write{};
+  std::span<std::byte> read{};
   uint32_t dummy_clocks = 0;
 
   static SpiSegment Write(std::span<const std::byte> bytes) {
