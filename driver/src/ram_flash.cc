@@ -86,10 +86,12 @@ Status RamFlash::DoRead(uint32_t address, std::span<std::byte> out) {
 }
 
 void RamFlash::ProgramBytes(uint32_t address, std::span<const std::byte> data) {
+  std::byte* dst = data_.data() + address;
+  for (size_t i = 0; i < data.size(); ++i) dst[i] &= data[i];
+  if (weak_bits_.empty()) return;
+  // Bits now firmly programmed to 0 are no longer weak.
   for (size_t i = 0; i < data.size(); ++i) {
-    data_[address + i] &= data[i];
-    // Bits now firmly programmed to 0 are no longer weak.
-    if (!weak_bits_.empty()) weak_bits_[address + i] &= static_cast<uint8_t>(data[i]);
+    weak_bits_[address + i] &= static_cast<uint8_t>(data[i]);
   }
 }
 

@@ -16,7 +16,7 @@ std::string ToString(const FlashTraceEntry& entry) {
 }
 
 void TracingFlash::Record(FlashOp op, uint32_t address, size_t length, Status result) {
-  if (capacity_ != 0 && entries_.size() >= capacity_) entries_.erase(entries_.begin());
+  if (capacity_ != 0 && entries_.size() >= capacity_) entries_.pop_front();
   entries_.push_back({op, address, static_cast<uint32_t>(length), result});
 }
 

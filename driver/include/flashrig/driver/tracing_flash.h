@@ -2,8 +2,8 @@
 // like littlefs's emubd trace. Tests compare logs; the CLI can print them.
 #pragma once
 
+#include <deque>
 #include <string>
-#include <vector>
 
 #include "flashrig/driver/fault_rule.h"
 #include "flashrig/driver/flash_wrapper.h"
@@ -28,7 +28,7 @@ class TracingFlash final : public FlashWrapper {
   explicit TracingFlash(Flash& target, size_t capacity = 0)
       : FlashWrapper(target), capacity_(capacity) {}
 
-  const std::vector<FlashTraceEntry>& entries() const { return entries_; }
+  const std::deque<FlashTraceEntry>& entries() const { return entries_; }
   void Clear() { entries_.clear(); }
 
  private:
@@ -38,7 +38,7 @@ class TracingFlash final : public FlashWrapper {
   void Record(FlashOp op, uint32_t address, size_t length, Status result);
 
   size_t capacity_;
-  std::vector<FlashTraceEntry> entries_;
+  std::deque<FlashTraceEntry> entries_;
 };
 
 }  // namespace flashrig::driver
