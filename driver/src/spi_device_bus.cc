@@ -7,6 +7,7 @@
 namespace flashrig::driver {
 
 Status SpiDeviceBus::DoTransfer(std::span<const SpiSegment> segments) {
+  if (!device_.powered()) return Status::Unavailable();
   device_.Select();
   for (const SpiSegment& seg : segments) {
     switch (seg.kind) {
@@ -33,6 +34,8 @@ Status SpiDeviceBus::DoTransfer(std::span<const SpiSegment> segments) {
     }
   }
   device_.Deselect();
+  // Power lost during the frame: what was read is not the chip's answer.
+  if (!device_.powered()) return Status::Unavailable();
   return Status::Ok();
 }
 

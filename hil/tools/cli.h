@@ -19,5 +19,17 @@ struct Context {
 };
 
 void AddSelfcheckCommand(CLI::App& app, Context& ctx);
+// probe, read, write, erase, verify, parts (flash_commands.cc).
+void AddFlashCommands(CLI::App& app, Context& ctx);
+void AddServeCommand(CLI::App& app, Context& ctx);
+// `flashrig devices` (devices_command.cc).
+void AddDevicesCommand(CLI::App& app, Context& ctx);
+// Campaigns and reports: `run`, `validate`, `report`, `merge` (one file each).
+void AddRunCommand(CLI::App& app, Context& ctx);
+void AddValidateCommand(CLI::App& app, Context& ctx);
+void AddReportCommand(CLI::App& app, Context& ctx);
+void AddMergeCommand(CLI::App& app, Context& ctx);
+// kv: the KV engine on an image file (kv_command.cc).
+void AddKvCommand(CLI::App& app, Context& ctx);
 
 }  // namespace flashrig::cli

@@ -2,12 +2,24 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.h"
+#include "flashrig/hil/ftdi_target.h"
+#include "flashrig/hil/serprog_target.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"flashrig: SPI NOR flash benchmarks, qualification and KV storage tests"};
   app.require_subcommand(1);
   flashrig::cli::Context ctx;
   flashrig::cli::AddSelfcheckCommand(app, ctx);
+  flashrig::cli::AddFlashCommands(app, ctx);
+  flashrig::cli::AddServeCommand(app, ctx);
+  flashrig::cli::AddDevicesCommand(app, ctx);
+  flashrig::cli::AddRunCommand(app, ctx);
+  flashrig::cli::AddValidateCommand(app, ctx);
+  flashrig::cli::AddReportCommand(app, ctx);
+  flashrig::cli::AddMergeCommand(app, ctx);
+  flashrig::cli::AddKvCommand(app, ctx);
+  flashrig::hil::RegisterFtdiTargets();  // ftdi:// and ftdi-emu: targets.
+  flashrig::hil::RegisterSerprogTargets();  // serprog:/dev/ttyACM0, serprog:tcp:HOST:PORT.
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -27,6 +27,10 @@ class SpiDevice {
   virtual void DummyClocks(uint32_t cycles) = 0;
   // Control pins. kUnimplemented if the device has no such pin.
   virtual Status SetControlLine(SpiControlLine line, bool high) = 0;
+  // False when the device is known to be unpowered (a rig that switches chip power, or
+  // the simulator after a power cut); SpiDeviceBus then fails transactions with
+  // kUnavailable, as a real bus that can tell would.
+  virtual bool powered() const { return true; }
 };
 
 // An SpiBus that frames each transaction around an SpiDevice.

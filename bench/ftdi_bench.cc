@@ -1,0 +1,146 @@
+// Modelled FTDI MPSSE throughput: SpiNorFlash -> FtdiSpiBus -> MPSSE emulator (FT232H at
+// 30 MHz, 125 us per USB transfer) -> simulated W25Q128JV. Iteration time is the virtual
+// clock (USB latency + SCK wire time + the chip's busy time), so the figures are what the
+// stream design costs, measured against the 3.75 MB/s wire limit. Counters report USB
+// round trips per operation.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flashrig/driver/ftdi_spi_bus.h"
+#include "flashrig/driver/mpsse_emulator.h"
+#include "flashrig/driver/simulated_spi_nor_chip.h"
+#include "flashrig/driver/spi_nor_flash.h"
+#include "flashrig/hil/part_config.h"
+
+namespace flashrig::driver {
+namespace {
+
+constexpr double kWireLimitBytesPerSecond = 30e6 / 8;  // 3.75 MB/s at 30 MHz.
+
+ChipModel W25q128jv() {
+  hil::ConfigErrors errors;
+  auto model = hil::LoadPartFile(hil::DefaultPartsDirectory() + "/w25q128jv.json", &errors);
+  if (!model) {
+    std::fprintf(stderr, "%s\n", hil::FormatConfigErrors(errors).c_str());
+    std::abort();
+  }
+  return *model;
+}
+
+struct Stack {
+  explicit Stack(const SpiNorOptions& nor = {}) : chip(W25q128jv(), clock, {}) {
+    auto owned = std::make_unique<MpsseEmulator>(chip, MpsseEmulatorOptions{.clock = &clock});
+    emu = owned.get();
+    std::string message;
+    auto b = OpenFtdiSpiBus(std::move(owned), {.clock_hz = 30'000'000}, clock, &message);
+    if (!b.ok()) {
+      std::fprintf(stderr, "open: %s\n", message.c_str());
+      std::abort();
+    }
+    bus = std::move(b).value();
+    auto f = SpiNorFlash::Probe(*bus, clock, nullptr, nor);
+    if (!f.ok()) std::abort();
+    flash = std::move(f).value();
+  }
+  double Seconds(Clock::TimePoint since) const {
+    return std::chrono::duration<double>(clock.Now() - since).count();
+  }
+  VirtualClock clock;
+  SimulatedSpiNorChip chip;
+  MpsseEmulator* emu = nullptr;
+  std::unique_ptr<FtdiSpiBus> bus;
+  std::unique_ptr<SpiNorFlash> flash;
+};
+
+// The driver options an FTDI rig should use: one status poll per typical time and no
+// WEL read-back (each status read is a USB round trip). Arg 0 = driver defaults.
+SpiNorOptions Options(int64_t tuned) {
+  SpiNorOptions o;
+  if (tuned != 0) {
+    o.confirm_write_enable = false;
+    o.polls_per_typical = 1;
+  }
+  return o;
+}
+
+void BM_FtdiRead(benchmark::State& state) {
+  Stack s;
+  std::vector<std::byte> out(static_cast<size_t>(state.range(0)));
+  uint64_t round_trips = 0;
+  uint64_t ops = 0;
+  for (auto _ : state) {
+    const auto t0 = s.clock.Now();
+    const uint64_t rt0 = s.bus->stats().round_trips;
+    if (!s.flash->Read(0, out).ok()) state.SkipWithError("read failed");
+    round_trips += s.bus->stats().round_trips - rt0;
+    ++ops;
+    state.SetIterationTime(s.Seconds(t0));
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(ops * out.size()));
+  state.counters["round_trips_per_op"] =
+      static_cast<double>(round_trips) / static_cast<double>(ops);
+  state.counters["wire_limit_Bps"] = kWireLimitBytesPerSecond;
+}
+BENCHMARK(BM_FtdiRead)->Arg(4096)->Arg(64 * 1024)->Arg(1024 * 1024)->UseManualTime();
+
+void BM_FtdiProgram64KiB(benchmark::State& state) {
+  Stack s(Options(state.range(0)));
+  const std::vector<std::byte> data(64 * 1024, std::byte{0x5A});
+  uint64_t round_trips = 0;
+  uint64_t pages = 0;
+  uint32_t address = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    if (!s.flash->Erase(address, 64 * 1024).ok()) state.SkipWithError("erase failed");
+    state.ResumeTiming();
+    const auto t0 = s.clock.Now();
+    const uint64_t rt0 = s.bus->stats().round_trips;
+    if (!s.flash->Program(address, data).ok()) state.SkipWithError("program failed");
+    round_trips += s.bus->stats().round_trips - rt0;
+    pages += data.size() / 256;
+    state.SetIterationTime(s.Seconds(t0));
+    address = (address + 64 * 1024) % (1024 * 1024);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(pages * 256));
+  state.counters["round_trips_per_page"] =
+      static_cast<double>(round_trips) / static_cast<double>(pages);
+}
+BENCHMARK(BM_FtdiProgram64KiB)->ArgName("tuned")->Arg(0)->Arg(1)->UseManualTime();
+
+void BM_FtdiErase(benchmark::State& state) {
+  Stack s(Options(1));
+  const uint32_t size = static_cast<uint32_t>(state.range(0));
+  uint64_t round_trips = 0;
+  uint64_t ops = 0;
+  uint32_t address = 0;
+  for (auto _ : state) {
+    const auto t0 = s.clock.Now();
+    const uint64_t rt0 = s.bus->stats().round_trips;
+    if (!s.flash->Erase(address, size).ok()) state.SkipWithError("erase failed");
+    round_trips += s.bus->stats().round_trips - rt0;
+    ++ops;
+    state.SetIterationTime(s.Seconds(t0));
+    address = (address + size) % (4 * 1024 * 1024);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(ops * size));
+  state.counters["round_trips_per_op"] =
+      static_cast<double>(round_trips) / static_cast<double>(ops);
+}
+BENCHMARK(BM_FtdiErase)->Arg(4096)->Arg(65536)->UseManualTime();
+
+// Host cost of building and interpreting the streams (ordinary wall time).
+void BM_FtdiRead4KiBHostTime(benchmark::State& state) {
+  Stack s;
+  std::vector<std::byte> out(4096);
+  for (auto _ : state) {
+    if (!s.flash->Read(0, out).ok()) state.SkipWithError("read failed");
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * 4096));
+}
+BENCHMARK(BM_FtdiRead4KiBHostTime);
+
+}  // namespace
+}  // namespace flashrig::driver

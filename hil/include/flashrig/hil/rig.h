@@ -1,0 +1,86 @@
+// Rig: what a campaign runs against — a Flash limited to the configured partition, the
+// clock that times it (virtual = modelled, host = measured), what is known about the
+// part, and optionally a way to cut power. OpenRig() builds one from a RigConfig.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "flashrig/clock.h"
+#include "flashrig/driver/busy_log.h"
+#include "flashrig/driver/chip_model.h"
+#include "flashrig/driver/flash.h"
+#include "flashrig/hil/config.h"
+#include "flashrig/status.h"
+
+namespace flashrig::hil {
+
+// Whether durations come from a model (simulator + VirtualClock) or a host clock.
+enum class TimingSource : uint8_t { kModelled, kMeasured };
+const char* TimingSourceName(TimingSource t);  // "modelled" | "measured"
+
+// How the interrupted operation ends when a scheduled cut fires.
+enum class CutOutcome : uint8_t { kTorn, kNotApplied, kApplied };
+
+// Power control a power-loss campaign can drive. Exact on simulated targets.
+class PowerSwitch {
+ public:
+  virtual ~PowerSwitch() = default;
+  // Arms a cut during the `mutating_op`-th program/erase from now (1-based).
+  virtual void ArmCut(uint64_t mutating_op, CutOutcome outcome, uint64_t seed) = 0;
+  virtual void Disarm() = 0;
+  // Mutating operations seen since the last ArmCut() or Disarm() (to plan sweeps).
+  virtual uint64_t mutating_ops() const = 0;
+  // Cuts that fired since construction.
+  virtual uint64_t cuts() const = 0;
+  // Restores power; the device answers again. kUnavailable if it does not come back.
+  virtual Status PowerOn() = 0;
+};
+
+// Everything a campaign sees of one rig. Non-owning; the RigHandle owns the objects.
+struct Rig {
+  std::string name{};
+  std::string target{};
+  driver::Flash* flash = nullptr;  // The partition: address 0 = partition start.
+  Clock* clock = nullptr;
+  TimingSource timing = TimingSource::kMeasured;
+  // Datasheet facts when the target knows its part (sim: part JSON; chip: part database).
+  std::optional<driver::ChipModel> part{};
+  PowerSwitch* power = nullptr;  // nullptr = no power control.
+  // Saves the whole device image (ram/sim/image targets); empty = not possible.
+  std::function<Status(const std::string& path)> save_image{};
+  // Cumulative chip busy time per kind as the driver saw it by WIP polling (SPI NOR
+  // targets); empty = only operation times (which include the bus transfer) are known.
+  std::function<Clock::Duration(driver::BusyKind)> busy_total{};
+  // SPI transactions issued so far (simulated and real SPI targets); empty = not counted.
+  std::function<uint64_t()> spi_transactions{};
+  // Identity facts for qualify; null = unknown. Keys a target may fill: "jedec_id"
+  // ([3 bytes]), "sfdp": {"size_bytes", "page_bytes", "erase_sizes_bytes": [...]}.
+  nlohmann::json identity{};
+  // Exercises status-register / block-protect behaviour (set BP bits, see a program in
+  // the protected range refused, clear them); "" = behaved, else what went wrong. Empty
+  // function = the target cannot (RAM targets); qualify then lists it as not run.
+  std::function<std::string()> check_protection{};
+};
+
+// Owns the backend objects behind a Rig. Destroying it closes the device.
+class RigHandle {
+ public:
+  virtual ~RigHandle() = default;
+  virtual Rig& rig() = 0;
+};
+
+struct RigOpenResult {
+  std::unique_ptr<RigHandle> handle{};
+  std::string error{};     // Set when handle is null.
+  bool bad_input = false;  // The config was wrong (exit 2) rather than the device (exit 3).
+};
+
+// Opens the target of `config` and applies its partition. Never throws.
+RigOpenResult OpenRig(const RigConfig& config);
+
+}  // namespace flashrig::hil

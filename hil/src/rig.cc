@@ -1,0 +1,169 @@
+// OpenRig: opens the rig's target (target.h), restricts it to the partition and wires up
+// what campaigns need: timing source, part facts, power switch, image saving, identity.
+#include "flashrig/hil/rig.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "flashrig/hil/partition_flash.h"
+#include "flashrig/hil/rig_power_switches.h"
+#include "flashrig/hil/target.h"
+
+namespace flashrig::hil {
+namespace {
+
+class TargetRigHandle final : public RigHandle {
+ public:
+  explicit TargetRigHandle(std::unique_ptr<Target> target) : target_(std::move(target)) {}
+  ~TargetRigHandle() override {
+    // Image-backed targets write their contents back, as a real chip would keep them.
+    target_->Flush().IgnoreError();
+  }
+  Rig& rig() override { return rig_; }
+  Target& target() { return *target_; }
+
+  Rig rig_;
+  std::unique_ptr<PartitionFlash> partition;
+  std::unique_ptr<PowerSwitch> power;
+
+ private:
+  std::unique_ptr<Target> target_;
+};
+
+RigOpenResult Fail(std::string error, bool bad_input) {
+  RigOpenResult r;
+  r.error = std::move(error);
+  r.bad_input = bad_input;
+  return r;
+}
+
+nlohmann::json Identity(driver::SpiNorFlash& nor) {
+  const driver::ProbeInfo& info = nor.info();
+  nlohmann::json id = {{"jedec_id", std::vector<int>(info.jedec_id.begin(), info.jedec_id.end())},
+                       {"params_source", info.sfdp ? "sfdp" : "database"}};
+  if (info.sfdp) {
+    std::vector<uint32_t> erase_sizes;
+    for (const auto& e : info.sfdp->erase_types) {
+      if (e.size_bytes != 0) erase_sizes.push_back(e.size_bytes);
+    }
+    std::sort(erase_sizes.begin(), erase_sizes.end());
+    id["sfdp"] = {{"size_bytes", info.sfdp->size_bytes},
+                  {"page_bytes", info.sfdp->page_bytes},
+                  {"erase_sizes_bytes", erase_sizes},
+                  {"version", fmt::format("{}.{}", info.sfdp->sfdp_major, info.sfdp->sfdp_minor)}};
+  } else {
+    id["sfdp_error"] = info.sfdp_error;
+  }
+  return id;
+}
+
+// Sets BP = 1 so a block inside the partition is protected, checks a program there is
+// refused and leaves the cells erased, then unlocks. "" = behaved.
+std::string CheckProtection(driver::SpiNorFlash& nor, const driver::ChipModel& model,
+                            uint32_t part_offset, uint32_t part_size) {
+  if (model.block_protect.bp_bit_positions.empty()) return "the part has no block protection";
+  for (bool bottom : {true, false}) {
+    if (bottom && model.block_protect.tb_bit < 0) continue;
+    const uint8_t sr1 = driver::EncodeBpValue(model, 1, bottom);
+    const driver::ProtectedRange range = driver::ComputeProtectedRange(model, sr1);
+    if (range.empty() || range.begin < part_offset ||
+        uint64_t{range.begin} + model.smallest_erase_bytes() > uint64_t{part_offset} + part_size) {
+      continue;  // That block is outside the partition: never touch it.
+    }
+    const uint32_t sector = model.smallest_erase_bytes();
+    if (!nor.Erase(range.begin, sector).ok()) return "could not erase the test sector";
+    if (!nor.WriteStatus1(sr1).ok()) return "writing SR1 (BP bits) failed";
+    const std::byte zero{0};
+    const Status s = nor.Program(range.begin, std::span(&zero, 1));
+    std::byte back{0};
+    const Status r = nor.Read(range.begin, std::span(&back, 1));
+    const Status u = nor.Unlock();
+    if (!u.ok()) return fmt::format("unlock after the test failed: {}", u.str());
+    if (!r.ok()) return fmt::format("read-back failed: {}", r.str());
+    if (s.ok() || back != std::byte{0xFF}) {
+      return fmt::format(
+          "a program at 0x{:X} inside the protected range succeeded ({}), byte "
+          "now {:02X}",
+          range.begin, s.str(), static_cast<int>(back));
+    }
+    auto after = nor.ReadProtection();
+    if (!after.ok() || !after->range.empty()) return "protection still set after unlock";
+    return "";
+  }
+  return "no BP=1 protected block lies inside the partition";
+}
+
+}  // namespace
+
+const char* TimingSourceName(TimingSource t) {
+  return t == TimingSource::kModelled ? "modelled" : "measured";
+}
+
+RigOpenResult OpenRig(const RigConfig& config) {
+  // The simulator charges wire time at its SCK rate: give it the rig's bus clock.
+  std::string url = config.target;
+  if (url.rfind("sim:", 0) == 0 && config.bus_hz > 0 && url.find("sck_hz=") == std::string::npos) {
+    url +=
+        (url.find('?') == std::string::npos ? "?" : "&") + fmt::format("sck_hz={}", config.bus_hz);
+  }
+  TargetOpenResult opened = OpenTarget(url);
+  if (!opened.target) {
+    return Fail(fmt::format("rig {}: {}", config.name, opened.error), opened.bad_input);
+  }
+  auto handle = std::make_unique<TargetRigHandle>(std::move(opened.target));
+  TargetRigHandle& h = *handle;
+  Target& t = h.target();
+  const driver::FlashGeometry& g = t.flash().geometry();
+  const uint64_t offset = config.partition_offset_bytes;
+  const uint64_t size = config.partition_size_bytes == 0
+                            ? (offset < g.size_bytes ? g.size_bytes - offset : 0)
+                            : config.partition_size_bytes;
+  if (size == 0 || offset % g.erase_size_bytes != 0 || size % g.erase_size_bytes != 0 ||
+      offset + size > g.size_bytes) {
+    return Fail(
+        fmt::format("rig {} ({}): partition offset {} size {} must be whole {}-byte "
+                    "sectors inside the {}-byte device",
+                    config.name, config.source, offset, size, g.erase_size_bytes, g.size_bytes),
+        true);
+  }
+  h.partition = std::make_unique<PartitionFlash>(t.flash(), static_cast<uint32_t>(offset),
+                                                 static_cast<uint32_t>(size));
+  Rig& rig = h.rig_;
+  rig.name = config.name;
+  rig.target = config.target;
+  rig.flash = h.partition.get();
+  rig.clock = &t.clock();
+  rig.timing = t.virtual_clock() != nullptr ? TimingSource::kModelled : TimingSource::kMeasured;
+  if (driver::SimulatedSpiNorChip* chip = t.chip()) {
+    rig.part = chip->model();
+    h.power = std::make_unique<ChipPowerSwitch>(*chip);
+    rig.save_image = [chip](const std::string& path) { return chip->SaveImage(path); };
+    rig.spi_transactions = [chip] {
+      uint64_t n = 0;
+      for (uint64_t c : chip->counters().commands) n += c;
+      return n;
+    };
+  } else if (driver::RamFlash* ram = t.ram()) {
+    h.power = std::make_unique<RamPowerSwitch>(*ram);
+    rig.save_image = [ram](const std::string& path) { return ram->SaveImage(path); };
+  }
+  if (driver::SpiNorFlash* nor = t.spi_nor()) {
+    if (!rig.part && nor->info().part) rig.part = *nor->info().part;
+    rig.identity = Identity(*nor);
+    rig.busy_total = [nor](driver::BusyKind kind) { return nor->busy_log().stats(kind).total; };
+    if (rig.part) {
+      const driver::ChipModel model = *rig.part;
+      rig.check_protection = [nor, model, offset, size] {
+        return CheckProtection(*nor, model, static_cast<uint32_t>(offset),
+                               static_cast<uint32_t>(size));
+      };
+    }
+  }
+  rig.power = h.power.get();
+  RigOpenResult r;
+  r.handle = std::move(handle);
+  return r;
+}
+
+}  // namespace flashrig::hil

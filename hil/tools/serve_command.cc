@@ -1,0 +1,181 @@
+// `flashrig serve --serprog tcp:127.0.0.1:PORT|pty --target sim:...`: exposes a simulated
+// chip as a serprog programmer so flashrom (or any serprog client) can drive it, with
+// flashrig's fault injection in play. Runs until SIGINT/SIGTERM, then saves and exits 0.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+
+#include "cli.h"
+#include "flashrig/clock.h"
+#include "flashrig/driver/serprog_paced_bus.h"
+#include "flashrig/driver/serprog_server.h"
+#include "flashrig/driver/spi_device.h"
+#include "flashrig/hil/serprog_endpoint.h"
+#include "flashrig/hil/serprog_service.h"
+#include "flashrig/hil/target.h"
+
+namespace flashrig::cli {
+namespace {
+
+// Set from the signal handler; a lock-free atomic store is async-signal-safe.
+std::atomic<bool> g_stop_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void OnStopSignal(int /*signo*/) { g_stop_requested.store(true); }
+
+struct ServeArgs {
+  std::string endpoint;
+  std::string target;
+  double speedup = 1.0;
+  std::string name = "flashrig";
+  uint32_t max_read_bytes = 64 * 1024;
+  uint32_t max_write_bytes = 64 * 1024;
+  uint64_t power_cut_after_bytes = 0;
+  std::string power_cut_effect = "torn";
+  uint64_t seed = 1;
+};
+
+void Say(const std::string& line) {
+  fmt::print("{}\n", line);
+  std::fflush(stdout);  // A parent process reads the address line as soon as it exists.
+}
+
+int Serve(const ServeArgs& args) {
+  hil::SerprogEndpoint endpoint;
+  std::string error;
+  if (!hil::ParseSerprogEndpoint(args.endpoint, &endpoint, &error)) {
+    fmt::print(stderr, "serve: --serprog: {}\n", error);
+    return kExitBadInput;
+  }
+  driver::PowerCutEffect effect = driver::PowerCutEffect::kTorn;
+  if (args.power_cut_effect == "not-applied") {
+    effect = driver::PowerCutEffect::kNotApplied;
+  } else if (args.power_cut_effect == "applied") {
+    effect = driver::PowerCutEffect::kApplied;
+  } else if (args.power_cut_effect != "torn") {
+    fmt::print(stderr,
+               "serve: --power-cut-effect: expected torn, applied or not-applied, got '{}'\n",
+               args.power_cut_effect);
+    return kExitBadInput;
+  }
+  hil::TargetOpenResult opened = hil::OpenTarget(args.target);
+  if (opened.target == nullptr) {
+    fmt::print(stderr, "serve: --target: {}\n", opened.error);
+    return opened.bad_input ? kExitBadInput : kExitDeviceError;
+  }
+  hil::Target& target = *opened.target;
+  driver::SimulatedSpiNorChip* chip = target.chip();
+  VirtualClock* chip_clock = target.virtual_clock();
+  if (chip == nullptr || chip_clock == nullptr) {
+    // A serprog server speaks SPI; ram:/image: targets have no chip to speak to.
+    fmt::print(stderr,
+               "serve: --target {}: not an SPI chip target (use sim:PART.json or sim:NAME)\n",
+               args.target);
+    return kExitBadInput;
+  }
+
+  const SystemClock wall_clock;
+  driver::SpiDeviceBus chip_bus(*chip);
+  driver::SerprogPacedBus paced(chip_bus, *chip_clock, wall_clock, args.speedup);
+  driver::SerprogServer server(paced, {.programmer_name = args.name,
+                                       .max_write_bytes = args.max_write_bytes,
+                                       .max_read_bytes = args.max_read_bytes});
+  const driver::ChipPowerCut cut{
+      .after_wire_bytes = args.power_cut_after_bytes, .effect = effect, .seed = args.seed};
+  if (args.power_cut_after_bytes > 0) chip->SchedulePowerCut(cut);
+
+  hil::SerprogServiceOptions service_options;
+  service_options.log = Say;
+  service_options.on_client = [&] {
+    // Like a user power-cycling the board between flashrom runs: a cut chip comes back,
+    // and the cut is armed again for the next run.
+    if (!chip->powered()) {
+      chip->PowerOn();
+      if (args.power_cut_after_bytes > 0) chip->SchedulePowerCut(cut);
+      Say("serprog: chip powered on again for the new client");
+    }
+  };
+  auto service = hil::SerprogService::Open(endpoint, service_options, &error);
+  if (service == nullptr) {
+    fmt::print(stderr, "serve: {}\n", error);
+    return kExitDeviceError;
+  }
+
+  const auto& m = chip->model();
+  Say(fmt::format("serve: {} ({} {}, JEDEC {:02X} {:02X} {:02X}, {} KiB), speedup {}", args.target,
+                  m.vendor, m.name, m.jedec_id[0], m.jedec_id[1], m.jedec_id[2],
+                  m.size_bytes / 1024, paced.speedup()));
+  if (endpoint.kind == hil::SerprogEndpoint::Kind::kPty) {
+    Say(fmt::format("serve: flashrom -p serprog:dev={}:115200", service->address()));
+  } else {
+    // address() is tcp:HOST:PORT (HOST bracketed for IPv6); flashrom wants ip=HOST:PORT.
+    const std::string& a = service->address();
+    std::string host = a.substr(4, a.rfind(':') - 4);
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    Say(fmt::format("serve: flashrom -p serprog:ip={}:{}", host, service->port()));
+  }
+
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {
+  }, old_term{};
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+  g_stop_requested.store(false);
+  const Status served = service->Serve(server, g_stop_requested);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+
+  const auto& c = server.counters();
+  Say(fmt::format("serve: {} client(s), {} commands, {} SPI ops ({} bus errors), {} NAKs",
+                  service->counters().clients_served.load(), c.commands, c.spi_ops,
+                  c.spi_bus_errors, c.naks));
+  if (!served.ok()) {
+    fmt::print(stderr, "serve: {} failed: {}\n", service->address(), served.str());
+    return kExitDeviceError;
+  }
+  if (const Status flushed = target.Flush(); !flushed.ok()) {
+    fmt::print(stderr, "serve: {}: saving the image failed: {}\n", args.target, flushed.str());
+    return kExitDeviceError;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand(
+      "serve", "Serve a simulated chip as a serprog programmer (for flashrom) until Ctrl-C");
+  static ServeArgs args;  // CLI11 binds options by pointer; lives for the process.
+  cmd->add_option("--serprog", args.endpoint,
+                  "tcp:[HOST:]PORT (loopback unless HOST is given; port 0 = any) or pty")
+      ->required();
+  cmd->add_option("--target", args.target, "sim:PART.json[?image=FILE&...] or sim:NAME")
+      ->required();
+  cmd->add_option("--speedup", args.speedup,
+                  "Simulated seconds per wall second (1 = datasheet pace)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--name", args.name, "Programmer name reported to clients (16 chars max)")
+      ->capture_default_str();
+  cmd->add_option("--max-read", args.max_read_bytes, "Largest SPI read per operation, bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 0xFFFFFFu));
+  cmd->add_option("--max-write", args.max_write_bytes, "Largest SPI write per operation, bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 0xFFFFFFu));
+  cmd->add_option("--power-cut-after-bytes", args.power_cut_after_bytes,
+                  "Cut the chip's power after this many bytes on the wire (0 = never)")
+      ->capture_default_str();
+  cmd->add_option("--power-cut-effect", args.power_cut_effect,
+                  "What the cut does to the operation in progress: torn, applied, not-applied")
+      ->capture_default_str();
+  cmd->add_option("--seed", args.seed, "Seed of the tear pattern")->capture_default_str();
+  cmd->callback([&ctx] { ctx.exit_code = Serve(args); });
+}
+
+}  // namespace flashrig::cli

@@ -1,0 +1,180 @@
+// TicKvEngine: a synchronous key-value engine that reads and writes the TicKV version-1
+// on-flash format over any Flash, with a RAM index, crash-atomic updates and compaction.
+// The split-phase KvSystem (tickv_kv_system.h) and the blocking KvStore sit on top.
+//
+//   KvSystem (split-phase) / KvStore (blocking)
+//        |
+//   TicKvEngine  -- KeyIndex (RAM), RegionState[] (RAM), ScanRegion (mount)
+//        |
+//   driver::Flash (RamFlash, SpiNorFlash, decorators)
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "flashrig/driver/flash.h"
+#include "flashrig/kvstore/engine_storage.h"
+#include "flashrig/kvstore/key_index.h"
+#include "flashrig/kvstore/object_format.h"
+#include "flashrig/kvstore/siphash.h"
+#include "flashrig/result.h"
+#include "flashrig/status.h"
+
+namespace flashrig::kv {
+
+struct EngineStats {
+  uint32_t live_keys = 0;  // Super key included.
+  uint32_t region_count = 0;
+  uint32_t region_bytes = 0;
+  uint64_t live_bytes = 0;     // Bytes of live objects.
+  uint64_t free_bytes = 0;     // Erased tail bytes in regions that accept appends.
+  uint64_t garbage_bytes = 0;  // Invalidated objects, torn data: reclaimable.
+  uint32_t empty_regions = 0;
+  uint32_t torn_regions = 0;  // Regions holding torn / unparseable bytes.
+  // Since construction:
+  uint64_t mounts = 0;
+  uint64_t erases = 0;
+  uint64_t compactions = 0;  // Regions emptied by relocating live objects.
+  uint64_t relocated_objects = 0;
+  uint64_t relocated_bytes = 0;
+  uint64_t duplicates_resolved = 0;  // Stale copies invalidated at mount.
+  uint64_t regions_repaired = 0;     // Half-erased / torn regions erased at mount.
+};
+
+// Not thread-safe; one caller at a time. No exceptions, no heap, no OS calls: all state
+// lives in the EngineBuffers given at construction.
+//
+// Error codes shared by every operation below:
+//   kFailedPrecondition  no store mounted (Mount()/Format() never succeeded)
+//   kUnavailable, kDataLoss, kDeadlineExceeded, kPermissionDenied, ...  a flash error.
+//     After a failed mutating flash call the engine rebuilds its index from flash at the
+//     start of the next operation, so RAM never disagrees with what reached the flash.
+class TicKvEngine {
+ public:
+  // REQUIRES: flash.geometry().IsValid(); buffers sized per engine_storage.h for this
+  // geometry (checked by Mount/Format, which return kInvalidArgument otherwise). Keeps
+  // references to `flash` and the buffers for its lifetime. Touches no flash.
+  TicKvEngine(driver::Flash& flash, EngineBuffers buffers);
+  TicKvEngine(const TicKvEngine&) = delete;
+  TicKvEngine& operator=(const TicKvEngine&) = delete;
+
+  // Scans every region once and builds the index. A flash with no checked object at all
+  // (blank, or garbage only) is formatted: garbage regions erased, super key written. A
+  // flash holding objects is never formatted: a missing or corrupt super key is written
+  // again, stale duplicate copies are invalidated (FORMAT.md "Mount"), regions with
+  // garbage and no live object are erased.
+  //   kOk | kInvalidArgument: buffers too small for the geometry | kResourceExhausted:
+  //   more live keys than max_keys | flash errors.
+  Status Mount();
+  // Erases every region and writes the super key. Destroys all data.
+  Status Format();
+  // True once Mount()/Format() succeeded, also while a rebuild after a flash error is
+  // pending (operations then retry the rebuild and report the flash error if it fails).
+  bool mounted() const { return mounted_ || needs_remount_; }
+
+  // Stores a new key (TicKV append: first region in probe order where it fits).
+  //   kOk | kAlreadyExists: the key is live | kOutOfRange: value longer than
+  //   max_value_bytes() | kInvalidArgument: reserved key (super key, all-zero,
+  //   all-ones) | kResourceExhausted: no space even after compaction, or index full.
+  Status Append(const HashedKey& key, std::span<const std::byte> value);
+
+  // Stores `value` under `key`, replacing a live value crash-atomically: the new copy
+  // (generation + 1) is written completely before the old one is invalidated, so after a
+  // power cut the key reads the old or the new value, never neither and never both. If
+  // there is no space the old value stays. Codes as Append, without kAlreadyExists.
+  Status Set(const HashedKey& key, std::span<const std::byte> value);
+
+  // Reads the value of `key` into `out`; *value_bytes gets the full value length. Reads
+  // exactly the object's bytes and checks its checksum.
+  //   kOk | kNotFound | kOutOfRange: value longer than out (the prefix is copied) |
+  //   kDataLoss: the object no longer matches its checksum.
+  Status Get(const HashedKey& key, std::span<std::byte> out, size_t* value_bytes);
+
+  // Marks the live object of `key` invalid: one byte programmed, one bit cleared.
+  //   kOk | kNotFound | kInvalidArgument: the super key.
+  Status Invalidate(const HashedKey& key);
+
+  // TicKV garbage collection: erases every region that holds objects, none of them live
+  // (including torn / half-erased regions). Returns the bytes freed (regions x size).
+  Result<size_t> GarbageCollect();
+
+  // Compaction: GarbageCollect(), then for every region with at least
+  // `min_garbage_bytes` reclaimable bytes, relocates its live objects and erases it
+  // (keeping one empty region spare). Returns the reclaimable bytes freed. Runs by itself
+  // when an Append/Set finds no space.
+  Result<size_t> Compact(uint32_t min_garbage_bytes);
+
+  bool Contains(const HashedKey& key) const { return index_.Find(key) != nullptr; }
+  // Largest value this store accepts: min(4079, region size - 15).
+  uint32_t max_value_bytes() const;
+  uint32_t region_count() const { return region_count_; }
+  uint32_t region_bytes() const { return region_bytes_; }
+  const RegionState& region(uint32_t index) const { return regions_[index]; }
+  EngineStats stats() const;
+
+  // Calls fn(const IndexSlot&) for every live key, super key included, in index order.
+  template <typename Fn>
+  void ForEachKey(Fn&& fn) const {
+    for (const IndexSlot& slot : index_.slots()) {
+      if (slot.used) fn(slot);
+    }
+  }
+
+ private:
+  // Where a write may go. kAppend and kSuperKey follow TicKV (first fit in probe order
+  // from the home region); kUpdate and kRelocate take the best fit anywhere. Only
+  // kRelocate and kSuperKey may use the last spare region (see IsSpare).
+  enum class Purpose : uint8_t { kAppend, kSuperKey, kUpdate, kRelocate };
+  static constexpr uint32_t kNoRegion = 0xFFFFFFFFu;
+  // Spare regions ordinary writes leave alone, for compaction. (2 would also guarantee
+  // that a compaction torn by a power cut at > 85 % utilisation can be finished, at the
+  // cost of one region; see docs/FORMAT.md "Known limits".)
+  static constexpr uint32_t kReservedSpares = 1;
+
+  // --- tickv_engine.cc: operations
+  Status Ready();
+  Status CheckWrite(const HashedKey& key, size_t value_bytes) const;
+  Status WriteObject(uint32_t region, const HashedKey& key, uint8_t generation,
+                     std::span<const std::byte> value);
+  Status InvalidateAt(uint32_t address, uint8_t generation, uint32_t total_bytes);
+  Status EraseRegion(uint32_t region);
+  void Taint() { needs_remount_ = true; }
+
+  // --- tickv_engine_mount.cc
+  Status Scan();
+  Status Attach(Status result);
+  Status AddScannedObject(uint32_t region, uint32_t offset, const format::Header& h);
+  Status WriteSuperKey(uint32_t region);
+
+  // --- tickv_engine_space.cc: placement, GC, compaction
+  uint32_t FindRegion(uint32_t total_bytes, const HashedKey& key, Purpose purpose,
+                      uint32_t exclude) const;
+  Result<uint32_t> MakeSpace(uint32_t total_bytes, const HashedKey& key, Purpose purpose);
+  Result<size_t> EraseDeadRegions();
+  uint32_t PickVictim(uint32_t min_garbage_bytes) const;
+  uint32_t PickVictim(uint32_t min_garbage_bytes, bool with_margin) const;
+  bool CanRelocate(uint32_t victim, bool with_margin) const;
+  Status CompactRegion(uint32_t victim);
+  uint32_t GarbageBytes(uint32_t region) const;
+  // Empty, or holding one 15-byte object (the super key after a compaction of its
+  // region): a region that can take any other region's live objects.
+  bool IsSpare(uint32_t region) const {
+    return regions_[region].free_offset_bytes <= format::kOverheadBytes;
+  }
+  uint32_t SpareRegions() const;
+
+  driver::Flash& flash_;
+  KeyIndex index_;
+  std::span<RegionState> regions_;
+  std::span<std::byte> scratch_;
+  uint32_t region_bytes_ = 0;
+  uint32_t region_count_ = 0;
+  bool buffers_ok_ = false;
+  bool mounted_ = false;        // The index matches the flash.
+  bool attached_ = false;       // Mount()/Format() succeeded at least once.
+  bool needs_remount_ = false;  // A flash write failed: rebuild before the next operation.
+  EngineStats counters_;
+};
+
+}  // namespace flashrig::kv

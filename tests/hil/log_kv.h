@@ -1,0 +1,44 @@
+// LogKv: a tiny test-only log-structured KV engine behind hil::KvUnderTest, with a switch
+// that makes it acknowledge writes before programming them (a classic durability bug).
+// The correct variant must pass the power-loss campaign; the broken one must fail it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flashrig/hil/kv_under_test.h"
+
+namespace flashrig::hil::testing {
+
+class LogKv final : public KvUnderTest {
+ public:
+  // `ack_before_program`: Append/Set/Invalidate return kOk after updating RAM only; the
+  // record reaches flash at the start of the next call (so a cut can lose an acked write).
+  LogKv(driver::Flash& flash, bool ack_before_program)
+      : flash_(flash), ack_before_program_(ack_before_program) {}
+
+  Status Mount() override;
+  Status Append(const std::string& key, std::span<const std::byte> value) override;
+  Status Set(const std::string& key, std::span<const std::byte> value) override;
+  Status Get(const std::string& key, std::vector<std::byte>* out) override;
+  Status Invalidate(const std::string& key) override;
+  Status GarbageCollect() override;
+
+ private:
+  static constexpr uint32_t kAlign = 16;
+  static constexpr size_t kHeader = 10;  // magic, type, key_len, val_len(2), crc(4), commit
+  Status Put(uint8_t type, const std::string& key, std::span<const std::byte> value);
+  Status WriteRecord(const std::vector<std::byte>& record);
+  Status FlushPending();
+
+  driver::Flash& flash_;
+  bool ack_before_program_;
+  bool mounted_ = false;
+  uint32_t cursor_ = 0;
+  std::map<std::string, std::vector<std::byte>> index_;
+  std::optional<std::vector<std::byte>> pending_;
+};
+
+}  // namespace flashrig::hil::testing
