@@ -58,9 +58,12 @@ void CheckTarget(ObjectReader& obj, const std::string& target) {
     }
   } else if (StartsWith(base, "image:")) {
     if (base.size() == 6) r.Error(ptr, "expected \"image:FILE\", got \"" + target + "\"");
-  } else if (!StartsWith(base, "ftdi://") && !StartsWith(base, "serprog:")) {
+  } else if (!StartsWith(base, "ftdi://") && !StartsWith(base, "ftdi-emu:") &&
+             !StartsWith(base, "serprog:")) {
+    // ftdi-emu: (the MPSSE emulator in front of the simulated chip) is checked when opened.
     r.Error(ptr,
-            "expected a target URL starting with sim:, ram:, image:, ftdi:// or serprog:, "
+            "expected a target URL starting with sim:, ram:, image:, ftdi://, ftdi-emu: or "
+            "serprog:, "
             "got \"" +
                 target + "\"");
   }

@@ -109,7 +109,7 @@ TEST(ConfigTest, RigTargetsAreChecked) {
       {"ram:4096", "expected \"ram:SECTOR_BYTESxSECTORS\""},
       {"sim:no/such/part.json", "part file \"no/such/part.json\" not found"},
       {"image:", "expected \"image:FILE\""},
-      {"spi:/dev/spidev0.0", "starting with sim:, ram:, image:, ftdi:// or serprog:"}};
+      {"spi:/dev/spidev0.0", "starting with sim:, ram:, image:, ftdi://, ftdi-emu: or serprog:"}};
   for (const auto& [target, expect] : cases) {
     json j = MinimalCampaign();
     j["rig"]["target"] = target;
@@ -118,7 +118,7 @@ TEST(ConfigTest, RigTargetsAreChecked) {
     EXPECT_NE(Joined(errors).find(expect), std::string::npos) << target << ": " << Joined(errors);
   }
   for (const char* ok : {"ram:4096x32", "ftdi://ftdi:232h:FT1234/1", "sim:W25Q128JV",
-                         "image:store.bin?sector=4096"}) {
+                         "image:store.bin?sector=4096", "ftdi-emu:W25Q128JV"}) {
     json j = MinimalCampaign();
     j["rig"]["target"] = ok;
     ConfigErrors errors;
