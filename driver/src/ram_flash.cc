@@ -2,8 +2,8 @@
 #include "flashrig/driver/ram_flash.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <fstream>
+
+#include "flashrig/driver/image_file.h"
 
 namespace flashrig::driver {
 
@@ -214,35 +214,12 @@ Status RamFlash::Restore(std::span<const std::byte> image) {
 }
 
 Status RamFlash::LoadImage(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return Status::NotFound();
-  const std::streamoff size = in.tellg();
-  if (size < 0) return Status::Unavailable();
-  if (static_cast<uint64_t>(size) != data_.size()) return Status::InvalidArgument();
-  in.seekg(0);
-  std::vector<std::byte> image(data_.size());
-  if (!in.read(reinterpret_cast<char*>(image.data()), size)) return Status::Unavailable();
+  FLASHRIG_TRY_ASSIGN(const std::vector<std::byte> image, ReadImageFile(path, data_.size()));
   return Restore(image);
 }
 
 Status RamFlash::SaveImage(const std::string& path) const {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::Unavailable();
-    out.write(reinterpret_cast<const char*>(data_.data()),
-              static_cast<std::streamsize>(data_.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return Status::Unavailable();
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status::Unavailable();
-  }
-  return Status::Ok();
+  return WriteImageFileAtomically(path, data_);
 }
 
 }  // namespace flashrig::driver

@@ -6,7 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+
+#include "flashrig/driver/image_file.h"
 
 #include "chip_array.h"
 #include "flashrig/driver/sfdp_builder.h"
@@ -306,36 +307,12 @@ Status SimulatedSpiNorChip::Restore(std::span<const std::byte> image) {
 }
 
 Status SimulatedSpiNorChip::LoadImage(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return Status::NotFound();
-  const std::streamoff size = in.tellg();
-  if (size < 0) return Status::Unavailable();
-  if (static_cast<uint64_t>(size) != model_.size_bytes) return Status::InvalidArgument();
-  in.seekg(0);
-  std::vector<std::byte> image(model_.size_bytes);
-  if (!in.read(reinterpret_cast<char*>(image.data()), size)) return Status::Unavailable();
+  FLASHRIG_TRY_ASSIGN(const std::vector<std::byte> image, ReadImageFile(path, model_.size_bytes));
   return Restore(image);
 }
 
 Status SimulatedSpiNorChip::SaveImage(const std::string& path) const {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::Unavailable();
-    const auto data = contents();
-    out.write(reinterpret_cast<const char*>(data.data()),
-              static_cast<std::streamsize>(data.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return Status::Unavailable();
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status::Unavailable();
-  }
-  return Status::Ok();
+  return WriteImageFileAtomically(path, contents());
 }
 
 }  // namespace flashrig::driver
