@@ -264,14 +264,8 @@ Status EnduranceCampaign::Run(CampaignContext& ctx, RigReport& report) {
                                 "program {} us)",
                                 over_max_events, erase_max_us, program_max_us));
   }
-  if (!device.ok()) {
-    report.error = stop_reason;
-    report.status = RunStatus::kDeviceError;
-  } else if (interrupted) {
-    report.status = RunStatus::kInterrupted;
-  } else {
-    report.status = report.AllChecksPassed() ? RunStatus::kPassed : RunStatus::kFailed;
-  }
+  if (!device.ok()) report.error = stop_reason;
+  report.status = report.EndStatus(device.ok(), interrupted);
   return device;
 }
 

@@ -331,12 +331,8 @@ Status PowerLossCampaign::Run(CampaignContext& ctx, RigReport& report) {
                                   {"outcomes", outcomes}};
   if (!device.ok()) {
     report.error = fmt::format("device error during the sweep: {}", device.str());
-    report.status = RunStatus::kDeviceError;
-  } else if (interrupted) {
-    report.status = RunStatus::kInterrupted;
-  } else {
-    report.status = report.AllChecksPassed() ? RunStatus::kPassed : RunStatus::kFailed;
   }
+  report.status = report.EndStatus(device.ok(), interrupted);
   return device;
 }
 

@@ -191,14 +191,10 @@ Status QualifyCampaign::Run(CampaignContext& ctx, RigReport& report) {
                                {"identity", rig.identity},
                                {"timing", timing},
                                {"not_run", not_run}};
-  if (!device.ok()) {
-    if (report.error.empty()) report.error = fmt::format("device error: {}", device.str());
-    report.status = RunStatus::kDeviceError;
-  } else if (ctx.StopRequested()) {
-    report.status = RunStatus::kInterrupted;
-  } else {
-    report.status = report.AllChecksPassed() ? RunStatus::kPassed : RunStatus::kFailed;
+  if (!device.ok() && report.error.empty()) {
+    report.error = fmt::format("device error: {}", device.str());
   }
+  report.status = report.EndStatus(device.ok(), ctx.StopRequested());
   return device;
 }
 

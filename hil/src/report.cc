@@ -57,6 +57,12 @@ bool RigReport::AllChecksPassed() const {
   return true;
 }
 
+RunStatus RigReport::EndStatus(bool device_ok, bool interrupted) const {
+  if (!device_ok) return RunStatus::kDeviceError;
+  if (interrupted) return RunStatus::kInterrupted;
+  return AllChecksPassed() ? RunStatus::kPassed : RunStatus::kFailed;
+}
+
 RunStatus Report::OverallStatus() const {
   RunStatus worst = RunStatus::kPassed;
   for (const auto& r : rigs) {

@@ -220,13 +220,7 @@ Status ThroughputCampaign::Run(CampaignContext& ctx, RigReport& report) {
   report.figures["throughput"] = {
       {"timing", TimingSourceName(rig.timing)}, {"raw", raw}, {"kv", kv}};
   ctx.Checkpoint(state, /*force=*/true);
-  if (!device.ok()) {
-    report.status = RunStatus::kDeviceError;
-  } else if (interrupted) {
-    report.status = RunStatus::kInterrupted;
-  } else {
-    report.status = report.AllChecksPassed() ? RunStatus::kPassed : RunStatus::kFailed;
-  }
+  report.status = report.EndStatus(device.ok(), interrupted);
   return device;
 }
 

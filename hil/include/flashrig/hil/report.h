@@ -47,6 +47,8 @@ struct RigReport {
     checks.push_back({std::move(name), passed, std::move(message)});
   }
   bool AllChecksPassed() const;
+  // How a campaign ended: a device error wins, then an interruption, then the checks.
+  RunStatus EndStatus(bool device_ok, bool interrupted) const;
 };
 
 struct Report {
