@@ -20,6 +20,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libspdlog-dev
   clang-format-14 python3 flashrom
+  umockdev libumockdev-dev
 )
 
 missing=()

@@ -180,6 +180,12 @@ uint64_t ChipArray::MaxEraseCount(uint32_t address, uint32_t size_bytes) const {
 
 void ChipArray::ResetEraseCounts() { std::fill(erase_counts_.begin(), erase_counts_.end(), 0); }
 
+Status ChipArray::RestoreEraseCounts(std::span<const uint64_t> counts) {
+  if (counts.size() != erase_counts_.size()) return Status::InvalidArgument();
+  std::copy(counts.begin(), counts.end(), erase_counts_.begin());
+  return Status::Ok();
+}
+
 Status ChipArray::Restore(std::span<const std::byte> image) {
   if (image.size() != data_.size()) return Status::InvalidArgument();
   std::copy(image.begin(), image.end(), data_.begin());

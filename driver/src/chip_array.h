@@ -45,6 +45,8 @@ class ChipArray {
   uint64_t MaxEraseCount(uint32_t address, uint32_t size_bytes) const;
   const std::vector<uint64_t>& erase_counts() const { return erase_counts_; }
   void ResetEraseCounts();
+  // Sets every unit's count (a checkpointed chip's wear). kInvalidArgument: wrong length.
+  Status RestoreEraseCounts(std::span<const uint64_t> counts);
 
   std::span<const std::byte> contents() const { return data_; }
   // kInvalidArgument if the size differs. Clears weak cells.

@@ -33,6 +33,7 @@ class FtdiSpiBusImpl final : public FtdiSpiBus {
   ~FtdiSpiBusImpl() override { port_->Close(); }
 
   uint32_t clock_hz() const override { return clock_setup_.sck_hz; }
+  Clock::Duration round_trip_cost() const override { return round_trip_cost_; }
   const FtdiBusStats& stats() const override { return stats_; }
   const FtdiDeviceInfo& device() const override { return device_; }
   const std::string& last_error() const override { return last_error_; }
@@ -133,6 +134,7 @@ class FtdiSpiBusImpl final : public FtdiSpiBus {
   // Writes stream_; reads reply.size() bytes (if any) before the deadline.
   Status SendAndReceive(std::span<std::byte> reply, uint64_t clocks) {
     const auto bytes = stream_.bytes();
+    const Clock::TimePoint start = clock_.Now();
     ++stats_.usb_writes;
     Result<size_t> sent = port_->Write(bytes);
     if (!sent.ok()) return Fail(sent.status(), "USB write failed: " + port_->last_error());
@@ -163,6 +165,11 @@ class FtdiSpiBusImpl final : public FtdiSpiBus {
       }
       if (*n == 0) clock_.SleepFor(options_.read_retry_interval);
     }
+    // Running average (1/8 weight) of what a reply costs beyond its wire time.
+    const Clock::Duration cost = std::max(Clock::Duration::zero(), clock_.Now() - start - wire);
+    round_trip_cost_ = round_trip_cost_ == Clock::Duration::zero()
+                           ? cost
+                           : round_trip_cost_ + (cost - round_trip_cost_) / 8;
     return Status::Ok();
   }
 
@@ -222,6 +229,7 @@ class FtdiSpiBusImpl final : public FtdiSpiBus {
   Clock& clock_;
   FtdiDeviceInfo device_;
   FtdiClockSetup clock_setup_;
+  Clock::Duration round_trip_cost_{0};
   MpsseStream stream_;
   FtdiPinState pins_;
   std::vector<std::byte> rx_;

@@ -15,6 +15,9 @@ namespace {
 
 enum class Op { kList, kOpen, kControl, kBulkWrite, kBulkRead };
 
+// After a failed transfer: how long the "is it still there?" request may take.
+constexpr unsigned int kAliveCheckTimeoutMs = 250;
+
 FtdiChipType ChipTypeFromBcd(uint16_t bcd_device) {
   switch (bcd_device >> 8) {
     case 0x05:
@@ -206,8 +209,14 @@ class LibftdiPort final : public FtdiPort {
       if (rc == LIBUSB_ERROR_TIMEOUT) return Fail(Status::DeadlineExceeded(), "USB read timed out");
       if (rc == LIBUSB_ERROR_NO_DEVICE) return Fail(Status::Unavailable(), "device unplugged");
     }
-    int config = 0;
-    if (libusb_get_configuration(ftdi_->usb_dev, &config) == LIBUSB_ERROR_NO_DEVICE) {
+    // Ask the device itself (GET_STATUS on endpoint 0): libusb_get_configuration reads
+    // sysfs on Linux, which still lists the device for a while after usbfs has started
+    // answering ENODEV (found by tests/umockdev).
+    std::array<unsigned char, 2> device_status{};
+    if (ftdi_->usb_dev == nullptr ||
+        libusb_control_transfer(ftdi_->usb_dev, LIBUSB_ENDPOINT_IN, LIBUSB_REQUEST_GET_STATUS, 0, 0,
+                                device_status.data(), device_status.size(),
+                                kAliveCheckTimeoutMs) == LIBUSB_ERROR_NO_DEVICE) {
       return Fail(Status::Unavailable(), "device unplugged (" + message + ")");
     }
     if (op == Op::kBulkWrite || op == Op::kBulkRead) {

@@ -26,6 +26,12 @@ void RamFlash::ResetCounters() {
   std::fill(erase_counts_.begin(), erase_counts_.end(), 0);
 }
 
+Status RamFlash::RestoreEraseCounts(std::span<const uint64_t> counts) {
+  if (counts.size() != erase_counts_.size()) return Status::InvalidArgument();
+  std::copy(counts.begin(), counts.end(), erase_counts_.begin());
+  return Status::Ok();
+}
+
 void RamFlash::SchedulePowerCut(const PowerCutPlan& plan) {
   plan_ = plan;
   plan_ops_seen_ = 0;
@@ -95,8 +101,7 @@ void RamFlash::ProgramBytes(uint32_t address, std::span<const std::byte> data) {
   }
 }
 
-void RamFlash::TearProgram(uint32_t address, std::span<const std::byte> data,
-                           SeededRandom& rng) {
+void RamFlash::TearProgram(uint32_t address, std::span<const std::byte> data, SeededRandom& rng) {
   for (size_t i = 0; i < data.size(); ++i) {
     const uint8_t old_value = static_cast<uint8_t>(data_[address + i]);
     const uint8_t to_clear = old_value & ~static_cast<uint8_t>(data[i]);
@@ -140,9 +145,14 @@ Status RamFlash::DoProgram(uint32_t address, std::span<const std::byte> data) {
     ProgramBytes(address, data.first(applied));
     auto rest = data.subspan(applied);
     switch (plan_.effect) {
-      case PowerCutEffect::kNotApplied: break;
-      case PowerCutEffect::kApplied: ProgramBytes(address + applied, rest); break;
-      case PowerCutEffect::kTorn: TearProgram(address + applied, rest, rng); break;
+      case PowerCutEffect::kNotApplied:
+        break;
+      case PowerCutEffect::kApplied:
+        ProgramBytes(address + applied, rest);
+        break;
+      case PowerCutEffect::kTorn:
+        TearProgram(address + applied, rest, rng);
+        break;
     }
     counters_.bytes_programmed += applied;
     plan_ = {};
@@ -190,7 +200,8 @@ Status RamFlash::DoErase(uint32_t address, uint32_t size_bytes) {
     const uint32_t sector = address + whole;
     SeededRandom rng(plan_.seed);
     switch (plan_.effect) {
-      case PowerCutEffect::kNotApplied: break;
+      case PowerCutEffect::kNotApplied:
+        break;
       case PowerCutEffect::kApplied:
         std::fill_n(data_.begin() + sector, unit, geometry().erased_value);
         if (!weak_bits_.empty()) std::fill_n(weak_bits_.begin() + sector, unit, 0);

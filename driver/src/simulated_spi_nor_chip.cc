@@ -7,9 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "flashrig/driver/image_file.h"
-
 #include "chip_array.h"
+#include "flashrig/driver/image_file.h"
 #include "flashrig/driver/sfdp_builder.h"
 #include "flashrig/driver/spi_nor_opcodes.h"
 
@@ -160,6 +159,10 @@ void SimulatedSpiNorChip::SetStatusRegister(size_t index, uint8_t value) {
 void SimulatedSpiNorChip::ResetCounters() {
   counters_ = {};
   array_->ResetEraseCounts();
+}
+
+Status SimulatedSpiNorChip::RestoreEraseCounts(std::span<const uint64_t> counts) {
+  return array_->RestoreEraseCounts(counts);
 }
 
 const std::vector<uint64_t>& SimulatedSpiNorChip::erase_counts() const {

@@ -90,7 +90,8 @@ Result<std::unique_ptr<SpiNorFlash>> SpiNorFlash::Probe(SpiBus& bus, Clock& cloc
   std::unique_ptr<SpiNorFlash> flash(new SpiNorFlash(geometry, bus, clock, options, info));
   // The chip may still be busy with an operation from before we arrived.
   FLASHRIG_TRY(flash->WaitReady(BusyKind::kChipErase, 0, 0, params->chip_erase_typical_us,
-                                params->chip_erase_max_us));
+                                params->chip_erase_max_us, /*record=*/true,
+                                /*just_started=*/false));
   flash->busy_log_.Clear();
   FLASHRIG_TRY(flash->ReadProtection().status());
   return flash;

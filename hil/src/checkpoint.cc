@@ -56,6 +56,17 @@ void CheckpointStore::Update(const std::string& rig, const nlohmann::json& state
   }
 }
 
+bool CheckpointStore::Due(bool force) const {
+  std::lock_guard lock(mu_);
+  return force || std::chrono::steady_clock::now() - last_write_ >= interval_;
+}
+
+Status CheckpointStore::Write(const std::string& rig, const nlohmann::json& state) {
+  std::lock_guard lock(mu_);
+  rigs_[rig] = state;
+  return WriteLocked();
+}
+
 Status CheckpointStore::Finish(bool complete) {
   std::lock_guard lock(mu_);
   complete_ = complete;

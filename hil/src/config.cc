@@ -27,7 +27,8 @@ const std::vector<std::pair<std::string, CutSchedule>> kSchedules = {
     {"every_op", CutSchedule::kEveryOp},
     {"log_spaced", CutSchedule::kLogSpaced},
     {"random", CutSchedule::kRandom},
-    {"hazards", CutSchedule::kHazards}};
+    {"hazards", CutSchedule::kHazards},
+    {"random_offset_us", CutSchedule::kRandomOffsetUs}};
 const std::vector<std::pair<std::string, CutEffect>> kEffects = {
     {"torn", CutEffect::kTorn},
     {"not_applied", CutEffect::kNotApplied},
@@ -222,6 +223,7 @@ json ReadRigEntry(ConfigReader& reader, const json& entry, const std::string& po
     rig = *loaded;
     json resolved = *ReadJsonFile(path, errors);
     resolved.erase("$schema");
+    resolved.erase("$comment");  // Inlined into config.json, where only the root may have one.
     resolved["name"] = rig.name;
     out->rigs.push_back(rig);
     return resolved;

@@ -54,6 +54,7 @@ class FtdiTarget final : public Target {
   driver::SpiNorFlash* spi_nor() override { return flash_.get(); }
   driver::SimulatedSpiNorChip* chip() override { return chip_.get(); }
   VirtualClock* virtual_clock() override { return virtual_clock_; }
+  CutSpiBus* cut_bus() override { return cut_bus_.get(); }
 
   std::string url_;
   std::unique_ptr<Clock> clock_;
@@ -62,6 +63,8 @@ class FtdiTarget final : public Target {
   // then the chip the emulator drives.
   std::unique_ptr<driver::SimulatedSpiNorChip> chip_;
   std::unique_ptr<driver::FtdiSpiBus> bus_;
+  std::unique_ptr<CutSpiBus> cut_bus_;     // In front of bus_; the driver talks through it.
+  std::optional<driver::ChipModel> part_;  // What cut_bus_ classifies erase opcodes by.
   std::unique_ptr<driver::SpiNorFlash> flash_;
 };
 
@@ -74,7 +77,10 @@ const driver::PartDatabase& Parts(const TargetOptions& options, driver::PartData
 
 TargetOpenResult Probe(std::unique_ptr<FtdiTarget> target, const driver::PartDatabase& parts,
                        const TargetOptions& options) {
-  auto flash = driver::SpiNorFlash::Probe(*target->bus_, *target->clock_, &parts, options.spi_nor);
+  target->cut_bus_ =
+      std::make_unique<CutSpiBus>(*target->bus_, target->part_ ? &*target->part_ : nullptr);
+  auto flash =
+      driver::SpiNorFlash::Probe(*target->cut_bus_, *target->clock_, &parts, options.spi_nor);
   if (!flash.ok()) {
     std::string why = target->bus_->last_error();
     return Fail(target->url_ + ": probe failed: " + flash.status().str() +
@@ -85,6 +91,10 @@ TargetOpenResult Probe(std::unique_ptr<FtdiTarget> target, const driver::PartDat
                 false);
   }
   target->flash_ = std::move(flash).value();
+  if (!target->part_ && target->flash_->info().part) {
+    target->part_ = *target->flash_->info().part;
+    target->cut_bus_->set_model(&*target->part_);
+  }
   return {.target = std::move(target)};
 }
 
@@ -133,6 +143,7 @@ TargetOpenResult OpenFtdiEmu(const std::string& url, const TargetOptions& option
   }
   driver::SimulatedChipOptions chip_options;
   driver::FtdiOptions bus_options;
+  std::string bus_query;  // Wiring and clock options, parsed as for ftdi:// URLs.
   for (const auto& [key, value] : query) {
     uint64_t n = 0;
     if (key == "seed" && ParseUint(value, UINT64_MAX / 10, &n)) {
@@ -141,13 +152,18 @@ TargetOpenResult OpenFtdiEmu(const std::string& url, const TargetOptions& option
       chip_options.timing = value == "typical"   ? driver::SimulatedChipOptions::Timing::kTypical
                             : value == "sampled" ? driver::SimulatedChipOptions::Timing::kSampled
                                                  : driver::SimulatedChipOptions::Timing::kMaximum;
-    } else if (key == "clock_hz" && ParseUint(value, 1'000'000'000, &n) && n > 0) {
-      bus_options.clock_hz = static_cast<uint32_t>(n);
+    } else if (key == "clock_hz" || key == "cs" || key == "power" || key == "power_active" ||
+               key == "wp" || key == "hold" || key == "reset") {
+      bus_query += (bus_query.empty() ? "?" : "&") + key + "=" + value;
     } else {
       return Fail(url + ": bad option \"" + key + "=" + value +
-                      "\" (seed=N, timing=typical|sampled|max, clock_hz=N)",
+                      "\" (seed=N, timing=typical|sampled|max, clock_hz=N, "
+                      "cs/power/wp/hold/reset=PIN, power_active=high|low)",
                   true);
     }
+  }
+  if (std::string e = ParseFtdiTargetOptions("ftdi:///1" + bus_query, &bus_options); !e.empty()) {
+    return Fail(url + ": " + e, true);
   }
   auto clock = std::make_unique<VirtualClock>();
   VirtualClock* virtual_clock = clock.get();
@@ -157,8 +173,12 @@ TargetOpenResult OpenFtdiEmu(const std::string& url, const TargetOptions& option
   chip_options.sck_hz = 0;
   target->chip_ =
       std::make_unique<driver::SimulatedSpiNorChip>(*model, *virtual_clock, chip_options);
+  target->part_ = *model;
+  // The emulated board is wired as the URL says (a chip-power pin drives the simulated
+  // chip's supply, so GPIO power cuts run as on hardware).
   auto emu = std::make_unique<driver::MpsseEmulator>(
-      *target->chip_, driver::MpsseEmulatorOptions{.clock = virtual_clock});
+      *target->chip_,
+      driver::MpsseEmulatorOptions{.pins = bus_options.pins, .clock = virtual_clock});
   std::string message;
   auto bus = driver::OpenFtdiSpiBus(std::move(emu), bus_options, *virtual_clock, &message);
   if (!bus.ok()) return Fail(url + ": " + message, false);

@@ -123,13 +123,23 @@ std::string Endurance(const json& e) {
   return s + "</table>";
 }
 
+// "123 us of erase 4096 (typ 45000 us)" when the cut's place in the op is known.
+std::string CutInto(const json& o) {
+  if (!o.contains("offset_us") || !o["offset_us"].is_number()) return "";
+  std::string op = Str(o, "cut_op");
+  if (o.value("erase_size_bytes", 0) > 0) op += fmt::format(" {}", Num(o, "erase_size_bytes"));
+  return Esc(
+      fmt::format("{} us into {} (typ {} us)", Num(o, "offset_us"), op, Num(o, "typical_us")));
+}
+
 std::string PowerLoss(const json& p) {
   std::string s = fmt::format(
       "<h3>Power loss</h3><p>{} KV operations ({} mutating flash operations); schedule {}; {} "
-      "cut points; <b>{} failed</b>.</p><table><tr><th>cut</th><th>effect</th><th>interrupted "
-      "op</th><th>outcome</th><th>detail</th><th>replay</th></tr>",
+      "cut points by {}; <b>{} "
+      "failed</b>.</p><table><tr><th>cut</th><th>effect</th><th>interrupted "
+      "op</th><th>cut into op</th><th>outcome</th><th>detail</th><th>replay</th></tr>",
       Num(p, "kv_ops"), Num(p, "mutating_ops"), Esc(Str(p, "schedule")), Num(p, "cut_points"),
-      Num(p, "failures"));
+      Esc(p.value("method", std::string("exact"))), Num(p, "failures"));
   std::vector<svg::Outcome> strip;
   for (const auto& o : p.value("outcomes", json::array())) {
     strip.push_back({static_cast<uint64_t>(Num(o, "cut")), Str(o, "outcome") == "ok",
@@ -143,9 +153,9 @@ std::string PowerLoss(const json& p) {
   for (const auto& o : p.value("outcomes", json::array())) {
     const bool ok = Str(o, "outcome") == "ok";
     s += fmt::format(
-        "<tr class={}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<tr class={}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
         "<td><code>{}</code>{}</td></tr>",
-        ok ? "pass" : "fail", Num(o, "cut"), Esc(Str(o, "effect")), Esc(Str(o, "op")),
+        ok ? "pass" : "fail", Num(o, "cut"), Esc(Str(o, "effect")), Esc(Str(o, "op")), CutInto(o),
         Esc(Str(o, "outcome")), Esc(Str(o, "detail")), Esc(Str(o, "replay")),
         Str(o, "image").empty() ? "" : "<br>image: " + Esc(Str(o, "image")));
   }
@@ -166,6 +176,22 @@ std::string Qualify(const json& q) {
     charts += HistogramOf(fmt::format("{} {} B", Str(t, "op"), Num(t, "size_bytes")), lat);
   }
   s += "</table><div class=charts>" + charts + "</div>";
+  const json sfdp = q.value("sfdp_timing", json::array());
+  if (!sfdp.empty()) {
+    s += "<p>SFDP (BFPT DWORDs 10-11) vs datasheet:</p><table><tr><th>operation</th>"
+         "<th>SFDP typ</th><th>SFDP max</th><th>datasheet typ</th><th>datasheet max</th>"
+         "<th>typ tolerance</th><th>result</th></tr>";
+    for (const auto& t : sfdp) {
+      const bool ok = t.value("passed", false);
+      s += fmt::format(
+          "<tr class={}><td>{}</td><td>{} us</td><td>{} us</td><td>{} us</td><td>{} us</td>"
+          "<td>&plusmn;{} us</td><td>{}</td></tr>",
+          ok ? "pass" : "fail", Esc(Str(t, "op")), Num(t, "sfdp_typical_us"), Num(t, "sfdp_max_us"),
+          Num(t, "datasheet_typical_us"), Num(t, "datasheet_max_us"), Num(t, "tolerance_us"),
+          ok ? "pass" : "FAIL");
+    }
+    s += "</table>";
+  }
   const json not_run = q.value("not_run", json::array());
   if (!not_run.empty()) {
     s += "<p>Not run:</p><ul>";

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "flashrig/driver/flash_wrapper.h"
+#include "flashrig/random.h"
 
 namespace flashrig::hil {
 namespace {
@@ -199,6 +200,13 @@ std::string PowerLossCampaign::CheckRig(const Rig& rig) const {
            "\" has no power control: a power-loss campaign needs a "
            "simulated target or power_control in the rig config";
   }
+  if (config_.schedule == CutSchedule::kRandomOffsetUs &&
+      (!rig.power->supports_offsets() || !rig.part)) {
+    return "/power_loss/schedule: random_offset_us needs a rig whose power switch can place a "
+           "cut in time inside a known part's program/erase (sim:, ftdi-emu:, or ftdi:// with "
+           "a part-database match); rig \"" +
+           rig.name + "\" cannot";
+  }
   if (!kv_) return "this build has no KV engine for the power-loss campaign";
   if (kv_(*rig.flash) == nullptr) return "the KV engine cannot use this partition's geometry";
   return "";
@@ -265,13 +273,30 @@ Status PowerLossCampaign::Run(CampaignContext& ctx, RigReport& report) {
       auto kv = kv_(flash);
       device = kv->Mount();
       if (!device.ok()) break;
-      power.ArmCut(cut, effect, seed ^ (cut * 0x100000001B3ull));
+      CutPlan plan{.mutating_op = cut,
+                   .outcome = effect,
+                   .seed = seed ^ (cut * 0x100000001B3ull),
+                   .typical_fraction = std::nullopt};
+      if (config_.schedule == CutSchedule::kRandomOffsetUs) {
+        // A seeded point in [0, 1) of the op's typical busy time, fixed per cut point so a
+        // replay (--cut N) cuts at the same microsecond.
+        SeededRandom rng(seed ^ (cut * 0x9E3779B97F4A7C15ull) ^ 0x0FF5E7ull);
+        plan.typical_fraction = static_cast<double>(rng.Next() >> 11) * 0x1p-53;
+      }
+      power.ArmCut(plan);
       round = RunWorkload(*kv, ops, &model);
     }  // The engine object dies with the power: nothing in RAM survives.
     power.Disarm();
     device = power.PowerOn();
     if (!device.ok()) break;
-    json outcome = {{"cut", cut}, {"effect", OutcomeName(effect)}};
+    // Real rigs cannot choose the fate of the interrupted op: physics does.
+    json outcome = {{"cut", cut}, {"effect", power.exact() ? OutcomeName(effect) : "physical"}};
+    if (const CutRecord rec = power.last_cut(); !rec.op.empty()) {
+      outcome["cut_op"] = rec.op;
+      if (rec.erase_size_bytes != 0) outcome["erase_size_bytes"] = rec.erase_size_bytes;
+      outcome["typical_us"] = rec.typical_us;
+      if (rec.offset_us) outcome["offset_us"] = *rec.offset_us;
+    }
     std::string failure = round.failure;
     if (round.cut) {
       outcome["op_index"] = round.in_flight;
@@ -326,6 +351,7 @@ Status PowerLossCampaign::Run(CampaignContext& ctx, RigReport& report) {
   report.figures["power_loss"] = {{"mutating_ops", total_ops},
                                   {"kv_ops", ops.size()},
                                   {"schedule", CutScheduleName(config_.schedule)},
+                                  {"method", power.method()},
                                   {"cut_points", cuts.size()},
                                   {"failures", failures},
                                   {"outcomes", outcomes}};

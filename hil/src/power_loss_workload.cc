@@ -59,7 +59,8 @@ std::vector<uint64_t> PowerLossCutPoints(const PowerLossConfig& config, uint64_t
       }
       break;
     }
-    case CutSchedule::kRandom: {
+    case CutSchedule::kRandom:
+    case CutSchedule::kRandomOffsetUs: {
       SeededRandom rng(seed ^ 0xC07C07C07ull);
       for (uint32_t i = 0; i < config.cut_count; ++i) points.insert(rng.Between(1, total_ops));
       break;

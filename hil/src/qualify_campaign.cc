@@ -13,7 +13,80 @@ namespace {
 
 using json = nlohmann::json;
 
-void CheckIdentity(const Rig& rig, RigReport& report, json& not_run) {
+// JESD216 stores a typical time as count (1..32) x unit; an encoder must use the smallest
+// unit that reaches the value, so the BFPT cannot say it more finely than that unit.
+uint64_t SfdpStepUs(uint64_t us, std::span<const uint64_t> units_us) {
+  for (uint64_t unit : units_us) {
+    if (us <= 32 * unit) return unit;
+  }
+  return units_us.back();
+}
+
+// Compares one SFDP time pair with the datasheet's. Typical: within one encoding step
+// (the BFPT's resolution at that magnitude; our generator rounds up, vendors may round to
+// nearest). Maximum: SFDP max = typical x a multiplier shared by all erase types (DWORD
+// 10) or by page/chip program (DWORD 11), so it may exceed the datasheet's; it must not
+// fall below it beyond the typical's step scaled by that multiplier, or a driver timing
+// out on SFDP values would abort operations the datasheet allows.
+void CheckSfdpTime(RigReport& report, json& table, const std::string& op, uint64_t sfdp_typ,
+                   uint64_t sfdp_max, const driver::OpTiming& datasheet,
+                   std::span<const uint64_t> units_us) {
+  const uint64_t step = SfdpStepUs(datasheet.typical_us, units_us);
+  const uint64_t multiplier = sfdp_typ > 0 ? sfdp_max / sfdp_typ : 0;
+  const uint64_t diff = sfdp_typ > datasheet.typical_us ? sfdp_typ - datasheet.typical_us
+                                                        : datasheet.typical_us - sfdp_typ;
+  const bool typical_ok = sfdp_typ > 0 && diff <= step;
+  const bool max_ok = sfdp_max + multiplier * step >= datasheet.max_us;
+  const bool ok = typical_ok && max_ok;
+  table.push_back({{"op", op},
+                   {"sfdp_typical_us", sfdp_typ},
+                   {"sfdp_max_us", sfdp_max},
+                   {"datasheet_typical_us", datasheet.typical_us},
+                   {"datasheet_max_us", datasheet.max_us},
+                   {"tolerance_us", step},
+                   {"passed", ok}});
+  report.AddCheck(
+      "qualify/identity/sfdp_timing/" + op, ok,
+      fmt::format("SFDP typ {} us, max {} us; datasheet typ {} us, max {} us; typical must be "
+                  "within {} us (one BFPT step), SFDP max not below the datasheet max{}",
+                  sfdp_typ, sfdp_max, datasheet.typical_us, datasheet.max_us, step,
+                  ok            ? ""
+                  : !typical_ok ? " - typical differs"
+                                : " - SFDP max is below the datasheet max"));
+}
+
+void CheckSfdpTimes(const driver::ChipModel& part, const json& s, RigReport& report, json& table,
+                    json& not_run) {
+  static constexpr uint64_t kEraseUnitsUs[] = {1000, 16000, 128000, 1000000};
+  static constexpr uint64_t kProgramUnitsUs[] = {8, 64};
+  static constexpr uint64_t kChipUnitsUs[] = {16000, 256000, 4000000, 64000000};
+  const json times = s.value("erase_times", json::array());
+  for (const auto& e : part.erase_types) {
+    const std::string op = fmt::format("erase_{}", e.size_bytes);
+    const json* found = nullptr;
+    for (const auto& t : times) {
+      if (t.value("size_bytes", 0u) == e.size_bytes) found = &t;
+    }
+    if (found == nullptr) {
+      not_run.push_back("identity/sfdp_timing/" + op + ": SFDP gives no time for this size");
+      continue;
+    }
+    CheckSfdpTime(report, table, op, found->value("typical_us", uint64_t{0}),
+                  found->value("max_us", uint64_t{0}), e.time, kEraseUnitsUs);
+  }
+  if (s.value("page_program_typical_us", uint64_t{0}) > 0) {
+    CheckSfdpTime(report, table, "page_program", s.value("page_program_typical_us", uint64_t{0}),
+                  s.value("page_program_max_us", uint64_t{0}), part.page_program, kProgramUnitsUs);
+  } else {
+    not_run.push_back("identity/sfdp_timing/page_program: the BFPT has no DWORD 11");
+  }
+  if (s.value("chip_erase_typical_us", uint64_t{0}) > 0 && part.chip_erase.typical_us > 0) {
+    CheckSfdpTime(report, table, "chip_erase", s.value("chip_erase_typical_us", uint64_t{0}),
+                  s.value("chip_erase_max_us", uint64_t{0}), part.chip_erase, kChipUnitsUs);
+  }
+}
+
+void CheckIdentity(const Rig& rig, RigReport& report, json& not_run, json& sfdp_timing) {
   const driver::ChipModel& part = *rig.part;
   if (rig.identity.contains("jedec_id")) {
     const auto id = rig.identity["jedec_id"].get<std::vector<int>>();
@@ -37,6 +110,7 @@ void CheckIdentity(const Rig& rig, RigReport& report, json& not_run) {
                     "bytes, {}-byte pages, erase sizes {}",
                     s.value("size_bytes", 0u), s.value("page_bytes", 0u), fmt::join(got_erase, "/"),
                     part.size_bytes, part.page_bytes, fmt::join(want_erase, "/")));
+    CheckSfdpTimes(part, s, report, sfdp_timing, not_run);
   } else {
     not_run.push_back("identity/sfdp: the target does not report SFDP parameters");
   }
@@ -131,12 +205,12 @@ Status QualifyCampaign::Run(CampaignContext& ctx, RigReport& report) {
   Rig& rig = *ctx.rig;
   const driver::ChipModel& part = *rig.part;
   const uint64_t seed = ctx.config ? ctx.config->seed : 1;
-  json not_run = json::array(), timing = json::array();
+  json not_run = json::array(), timing = json::array(), sfdp_timing = json::array();
   Status device = Status::Ok();
   const auto step = [&](double f, const char* what) { ctx.Progress(f, what); };
 
   step(0.0, "identity");
-  CheckIdentity(rig, report, not_run);
+  CheckIdentity(rig, report, not_run, sfdp_timing);
   if (rig.check_protection) {
     const std::string why = rig.check_protection();
     report.AddCheck(
@@ -189,6 +263,7 @@ Status QualifyCampaign::Run(CampaignContext& ctx, RigReport& report) {
                                {"vendor", part.vendor},
                                {"timing_source", TimingSourceName(rig.timing)},
                                {"identity", rig.identity},
+                               {"sfdp_timing", sfdp_timing},
                                {"timing", timing},
                                {"not_run", not_run}};
   if (!device.ok() && report.error.empty()) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "flashrig/hil/partition_flash.h"
 #include "flashrig/hil/rig_power_switches.h"
@@ -48,9 +49,22 @@ nlohmann::json Identity(driver::SpiNorFlash& nor) {
       if (e.size_bytes != 0) erase_sizes.push_back(e.size_bytes);
     }
     std::sort(erase_sizes.begin(), erase_sizes.end());
+    // BFPT DWORD 10 (erase times) and 11 (page program, chip erase), as the chip encodes
+    // them: qualify compares them with the datasheet values.
+    nlohmann::json erase_times = nlohmann::json::array();
+    for (const auto& e : info.sfdp->erase_types) {
+      if (e.size_bytes == 0 || e.typical_us == 0) continue;
+      erase_times.push_back(
+          {{"size_bytes", e.size_bytes}, {"typical_us", e.typical_us}, {"max_us", e.max_us}});
+    }
     id["sfdp"] = {{"size_bytes", info.sfdp->size_bytes},
                   {"page_bytes", info.sfdp->page_bytes},
                   {"erase_sizes_bytes", erase_sizes},
+                  {"erase_times", erase_times},
+                  {"page_program_typical_us", info.sfdp->program_typical_us},
+                  {"page_program_max_us", info.sfdp->program_max_us},
+                  {"chip_erase_typical_us", info.sfdp->chip_erase_typical_us},
+                  {"chip_erase_max_us", info.sfdp->chip_erase_max_us},
                   {"version", fmt::format("{}.{}", info.sfdp->sfdp_major, info.sfdp->sfdp_minor)}};
   } else {
     id["sfdp_error"] = info.sfdp_error;
@@ -94,6 +108,67 @@ std::string CheckProtection(driver::SpiNorFlash& nor, const driver::ChipModel& m
   return "no BP=1 protected block lies inside the partition";
 }
 
+bool HasOption(const std::string& url, const std::string& key) {
+  return url.find("?" + key + "=") != std::string::npos ||
+         url.find("&" + key + "=") != std::string::npos;
+}
+
+// The rig's pins (WP#, HOLD#, a same-channel power switch) become FTDI URL options unless
+// the URL sets them itself.
+std::string WithFtdiPins(const RigConfig& config, std::string url) {
+  if (url.rfind("ftdi://", 0) != 0 && url.rfind("ftdi-emu:", 0) != 0) return url;
+  const auto add = [&url](const std::string& key, const std::string& value) {
+    if (HasOption(url, key)) return;
+    url += (url.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
+  };
+  if (config.wp_pin >= 0) add("wp", std::to_string(config.wp_pin));
+  if (config.hold_pin >= 0) add("hold", std::to_string(config.hold_pin));
+  if (config.power.method == PowerControlMethod::kGpio && config.power.ftdi_url.empty()) {
+    add("power", std::to_string(config.power.pin));
+    add("power_active", config.power.active_low ? "low" : "high");
+  }
+  return url;
+}
+
+// The power switch power_control asks for: "" and *out set, or what is wrong.
+std::string MakeBusPowerSwitch(const RigConfig& config, Target& t, bool* bad_input,
+                               std::unique_ptr<PowerSwitch>* out) {
+  const PowerControlConfig& pc = config.power;
+  const char* method = pc.method == PowerControlMethod::kGpio ? "gpio" : "soft_reset";
+  *bad_input = true;
+  if (t.spi_nor() == nullptr || t.cut_bus() == nullptr) {
+    return fmt::format(
+        "power_control.method \"{}\" needs an SPI NOR target on a bus (sim:, ftdi-emu:, "
+        "ftdi://), not {}",
+        method, config.target);
+  }
+  if (pc.method == PowerControlMethod::kGpio) {
+    if (!pc.ftdi_url.empty()) {
+      return "power_control.ftdi (a switch on another FTDI channel) is not supported yet: "
+             "wire the switch to a pin of the target's own channel and drop \"ftdi\"";
+    }
+    // Switch the supply on: proves the line is wired before a campaign relies on it.
+    const Status s = t.cut_bus()->SetControlLine(driver::SpiControlLine::kChipPower, true);
+    if (s == Status::Unimplemented()) {
+      return fmt::format("power_control.pin {}: the target has no chip-power line wired", pc.pin);
+    }
+    if (!s.ok()) {
+      *bad_input = false;
+      return fmt::format("switching the chip's supply on failed: {}", s.str());
+    }
+  }
+  driver::SpiNorFlash* nor = t.spi_nor();
+  const std::array<uint8_t, 3> id = nor->info().jedec_id;
+  // After power-up the chip must answer with its own ID again, or it did not come back.
+  auto check_alive = [nor, id]() -> Status {
+    auto got = nor->ReadJedecId();
+    if (!got.ok()) return got.status();
+    return *got == id ? Status::Ok() : Status::Unavailable();
+  };
+  *out = std::make_unique<BusPowerSwitch>(*t.cut_bus(), t.clock(), pc.method, pc, check_alive);
+  return "";
+}
+
 }  // namespace
 
 const char* TimingSourceName(TimingSource t) {
@@ -107,6 +182,7 @@ RigOpenResult OpenRig(const RigConfig& config) {
     url +=
         (url.find('?') == std::string::npos ? "?" : "&") + fmt::format("sck_hz={}", config.bus_hz);
   }
+  url = WithFtdiPins(config, url);
   TargetOpenResult opened = OpenTarget(url);
   if (!opened.target) {
     return Fail(fmt::format("rig {}: {}", config.name, opened.error), opened.bad_input);
@@ -135,9 +211,38 @@ RigOpenResult OpenRig(const RigConfig& config) {
   rig.flash = h.partition.get();
   rig.clock = &t.clock();
   rig.timing = t.virtual_clock() != nullptr ? TimingSource::kModelled : TimingSource::kMeasured;
+  // The partition's bytes plus the device's wear; restored into the device around the
+  // untouched rest, which a fresh process recreates identically.
+  const auto get_state = [offset, size](std::span<const std::byte> contents,
+                                        const std::vector<uint64_t>& wear) {
+    ChipState s;
+    s.partition_image.assign(contents.begin() + static_cast<ptrdiff_t>(offset),
+                             contents.begin() + static_cast<ptrdiff_t>(offset + size));
+    s.erase_counts = wear;
+    return s;
+  };
+  const auto merged = [offset, size](std::span<const std::byte> contents, const ChipState& s) {
+    std::vector<std::byte> image(contents.begin(), contents.end());
+    if (s.partition_image.size() == size) {
+      std::copy(s.partition_image.begin(), s.partition_image.end(),
+                image.begin() + static_cast<ptrdiff_t>(offset));
+    }
+    return image;
+  };
+  const bool in_process = config.target.rfind("image:", 0) != 0;
   if (driver::SimulatedSpiNorChip* chip = t.chip()) {
+    if (in_process) {
+      rig.get_chip_state = [chip, get_state] {
+        return get_state(chip->contents(), chip->erase_counts());
+      };
+      rig.set_chip_state = [chip, merged, size](const ChipState& s) {
+        if (s.partition_image.size() != size) return Status::InvalidArgument();
+        FLASHRIG_TRY(chip->RestoreEraseCounts(s.erase_counts));
+        return chip->Restore(merged(chip->contents(), s));
+      };
+    }
     rig.part = chip->model();
-    h.power = std::make_unique<ChipPowerSwitch>(*chip);
+    h.power = std::make_unique<ChipPowerSwitch>(*chip, t.cut_bus(), t.virtual_clock());
     rig.save_image = [chip](const std::string& path) { return chip->SaveImage(path); };
     rig.spi_transactions = [chip] {
       uint64_t n = 0;
@@ -146,6 +251,16 @@ RigOpenResult OpenRig(const RigConfig& config) {
     };
   } else if (driver::RamFlash* ram = t.ram()) {
     h.power = std::make_unique<RamPowerSwitch>(*ram);
+    if (in_process) {
+      rig.get_chip_state = [ram, get_state] {
+        return get_state(ram->contents(), ram->erase_counts());
+      };
+      rig.set_chip_state = [ram, merged, size](const ChipState& s) {
+        if (s.partition_image.size() != size) return Status::InvalidArgument();
+        FLASHRIG_TRY(ram->RestoreEraseCounts(s.erase_counts));
+        return ram->Restore(merged(ram->contents(), s));
+      };
+    }
     rig.save_image = [ram](const std::string& path) { return ram->SaveImage(path); };
   }
   if (driver::SpiNorFlash* nor = t.spi_nor()) {
@@ -158,6 +273,14 @@ RigOpenResult OpenRig(const RigConfig& config) {
         return CheckProtection(*nor, model, static_cast<uint32_t>(offset),
                                static_cast<uint32_t>(size));
       };
+    }
+  }
+  if (config.power.method != PowerControlMethod::kNone) {
+    // A rig with power control cuts as on hardware, also on emulated targets.
+    bool bad_input = true;
+    h.power.reset();
+    if (std::string why = MakeBusPowerSwitch(config, t, &bad_input, &h.power); !why.empty()) {
+      return Fail(fmt::format("rig {} ({}): {}", config.name, config.source, why), bad_input);
     }
   }
   rig.power = h.power.get();

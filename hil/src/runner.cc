@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "flashrig/hil/checkpoint.h"
+#include "flashrig/hil/chip_state.h"
 #include "flashrig/hil/html_report.h"
 #include "flashrig/hil/junit.h"
 #include "flashrig/hil/progress.h"
@@ -22,6 +23,12 @@ RunResult Error(int code, std::string message) {
   r.exit_code = code;
   r.message = std::move(message);
   return r;
+}
+
+// The first chip-state generation this run writes: past any the checkpoint names.
+uint64_t NextChipStateGeneration(const json& state) {
+  if (!state.is_object() || !state.contains("chip_state")) return 1;
+  return state["chip_state"].value("generation", uint64_t{0}) + 1;
 }
 
 RunResult Run(const CampaignConfig& config, const RunOptions& options, const std::string& dir,
@@ -58,11 +65,29 @@ RunResult Run(const CampaignConfig& config, const RunOptions& options, const std
     for (const char* stale : {"checkpoint.json", "report.json", "junit.xml", "report.html"}) {
       fs::remove(dir + "/" + stale, ec);
     }
+    for (const auto& h : handles) PruneChipStates(dir, h->rig().name, UINT64_MAX);
     if (!WriteFileAtomic(dir + "/config.json", effective.resolved.dump(2) + "\n").ok()) {
       return Error(2, fmt::format("cannot write {}/config.json", dir));
     }
   }
   const Shard shard = checkpoint.shard();
+  // Endurance results depend on the chip's accumulated wear: an in-process device (ram:,
+  // sim:, ftdi-emu:) gets its contents and wear back from the checkpoint.
+  const bool keep_chip_state = effective.kind == CampaignKind::kEndurance;
+  if (resume && keep_chip_state) {
+    for (const auto& h : handles) {
+      Rig& rig = h->rig();
+      const json state = checkpoint.StateFor(rig.name);
+      if (!rig.set_chip_state || !state.is_object() || !state.contains("chip_state")) continue;
+      std::string why;
+      auto saved = LoadChipState(dir, state["chip_state"], &why);
+      if (!saved) return Error(2, why);
+      if (!rig.set_chip_state(*saved).ok()) {
+        return Error(2, fmt::format("{}: the saved chip state of rig {} does not fit its device",
+                                    dir, rig.name));
+      }
+    }
+  }
 
   Report report;
   report.campaign = effective.name;
@@ -107,8 +132,25 @@ RunResult Run(const CampaignConfig& config, const RunOptions& options, const std
       ctx.stop_requested = stop;
       ctx.progress = [&progress, i](double f, const std::string& s) { progress.Update(i, f, s); };
       ctx.resume_state = resume ? checkpoint.StateFor(rig.name) : json();
-      ctx.checkpoint = [&checkpoint, name = rig.name](const json& state, bool force) {
-        checkpoint.Update(name, state, force);
+      ctx.checkpoint = [&, name = rig.name, gen = uint64_t{0}](const json& state,
+                                                               bool force) mutable {
+        if (!keep_chip_state || !rig.get_chip_state) {
+          checkpoint.Update(name, state, force);
+          return;
+        }
+        // Counters and chip state must describe the same moment: between saves the
+        // checkpoint keeps the last pair rather than newer counters with an older chip.
+        if (!checkpoint.Due(force)) return;
+        // The chip files first, then the checkpoint naming them: a crash in between leaves
+        // the previous, consistent pair in charge. Older files go once the new pair is in.
+        if (gen == 0) gen = NextChipStateGeneration(checkpoint.StateFor(name));
+        std::string why;
+        auto descriptor = SaveChipState(dir, name, gen, rig.get_chip_state(), &why);
+        if (!descriptor) return;  // Keeps the last pair; retried at the next checkpoint.
+        json with_chip = state;
+        with_chip["chip_state"] = *descriptor;
+        if (checkpoint.Write(name, with_chip).ok()) PruneChipStates(dir, name, gen);
+        ++gen;
       };
       ctx.artifacts_dir = dir + "/artifacts";
       ctx.replay_command = replay;

@@ -68,12 +68,15 @@ std::map<std::string, std::shared_ptr<SimState>>& SimChips() {
 class SimTarget final : public Target {
  public:
   SimTarget(std::string url, std::shared_ptr<SimState> state)
-      : url_(std::move(url)), state_(std::move(state)), bus_(*state_->chip) {}
+      : url_(std::move(url)),
+        state_(std::move(state)),
+        bus_(*state_->chip),
+        cut_bus_(bus_, &state_->chip->model()) {}
   ~SimTarget() override { Flush().IgnoreError(); }
 
   Status Probe(const driver::PartDatabase& parts, const driver::SpiNorOptions& options,
                driver::ProbeInfo* info) {
-    auto flash = driver::SpiNorFlash::Probe(bus_, state_->clock, &parts, options, info);
+    auto flash = driver::SpiNorFlash::Probe(cut_bus_, state_->clock, &parts, options, info);
     if (!flash.ok()) return flash.status();
     flash_ = std::move(*flash);
     return Status::Ok();
@@ -85,6 +88,7 @@ class SimTarget final : public Target {
   driver::SpiNorFlash* spi_nor() override { return flash_.get(); }
   driver::SimulatedSpiNorChip* chip() override { return state_->chip.get(); }
   VirtualClock* virtual_clock() override { return &state_->clock; }
+  CutSpiBus* cut_bus() override { return &cut_bus_; }
   Status Flush() override {
     if (state_->image_path.empty()) return Status::Ok();
     return state_->chip->SaveImage(state_->image_path);
@@ -94,6 +98,7 @@ class SimTarget final : public Target {
   std::string url_;
   std::shared_ptr<SimState> state_;
   driver::SpiDeviceBus bus_;
+  CutSpiBus cut_bus_;  // The driver talks through it.
   std::unique_ptr<driver::SpiNorFlash> flash_;
 };
 

@@ -159,6 +159,21 @@ void RunRead(Context& ctx) {
   fmt::print("read {} bytes at 0x{:X} into {}\n", r.length, r.start, Args().image);
 }
 
+// Compares the device at `start` with `data`; a difference is a failed check (exit 1)
+// naming how many bytes differ and where, a device error is exit 3. True if equal.
+bool VerifyAndReport(Context& ctx, hil::Target& t, uint32_t start,
+                     std::span<const std::byte> data) {
+  uint64_t first = 0;
+  uint64_t count = 0;
+  const Status s = hil::VerifyRange(t.flash(), start, data, &first, &count);
+  if (s == Status::DataLoss()) {
+    Error(ctx, kExitCheckFailed,
+          fmt::format("verify failed: {} bytes differ, first at 0x{:X}", count, first));
+    return false;
+  }
+  return DeviceOk(ctx, s, "verify");
+}
+
 void RunWrite(Context& ctx) {
   driver::PartDatabase parts;
   auto t = Open(ctx, &parts);
@@ -174,15 +189,7 @@ void RunWrite(Context& ctx) {
       r.length, r.start, stats.sectors_erased, stats.sectors_programmed_only,
       stats.sectors_unchanged, stats.bytes_programmed);
   if (Args().verify) {
-    uint64_t first = 0;
-    uint64_t count = 0;
-    const Status s = hil::VerifyRange(t->flash(), r.start, data, &first, &count);
-    if (s == Status::DataLoss()) {
-      Error(ctx, kExitCheckFailed,
-            fmt::format("verify failed: {} bytes differ, first at 0x{:X}", count, first));
-      return;
-    }
-    if (!DeviceOk(ctx, s, "verify")) return;
+    if (!VerifyAndReport(ctx, *t, r.start, data)) return;
     fmt::print("verified\n");
   }
   if (!DeviceOk(ctx, t->Flush(), "saving the target image")) return;
@@ -218,15 +225,7 @@ void RunVerify(Context& ctx) {
   hil::ByteRange r;
   std::vector<std::byte> data;
   if (!t || !Range(ctx, *t, &r) || !ReadImageFile(ctx, Args().image, r.length, &data)) return;
-  uint64_t first = 0;
-  uint64_t count = 0;
-  const Status s = hil::VerifyRange(t->flash(), r.start, data, &first, &count);
-  if (s == Status::DataLoss()) {
-    Error(ctx, kExitCheckFailed,
-          fmt::format("verify failed: {} bytes differ, first at 0x{:X}", count, first));
-    return;
-  }
-  if (!DeviceOk(ctx, s, "verify")) return;
+  if (!VerifyAndReport(ctx, *t, r.start, data)) return;
   fmt::print("verified {} bytes at 0x{:X}\n", r.length, r.start);
 }
 

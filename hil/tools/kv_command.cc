@@ -18,6 +18,7 @@
 #include "flashrig/kvstore/object_format.h"
 #include "flashrig/kvstore/region_scan.h"
 #include "flashrig/kvstore/tickv_engine.h"
+#include "flashrig/kvstore/wear_record.h"
 
 namespace flashrig::cli {
 namespace {
@@ -213,7 +214,9 @@ class KvSession {
           fmt::print("0x{:08x} region {:3} key 0x{} len {:4} gen {} {} crc ok{}\n", address, r,
                      Hex(e.header.key), e.header.total_bytes, e.header.generation,
                      e.header.valid ? "valid  " : "invalid",
-                     e.header.key == kv::format::kSuperKey ? " (super key)" : "");
+                     e.header.key == kv::format::kSuperKey ? " (super key)"
+                     : e.header.key == kv::wear::kWearKey  ? " (wear record)"
+                                                           : "");
           return;
         }
         // A garbage run: show what its first bytes claim, if they look like a header.

@@ -14,21 +14,24 @@ bool IsReservedKey(const HashedKey& key) {
       std::all_of(key.begin(), key.end(), [](std::byte b) { return b == std::byte{0}; });
   const bool all_ones =
       std::all_of(key.begin(), key.end(), [](std::byte b) { return b == std::byte{0xFF}; });
-  return all_zero || all_ones || key == format::kSuperKey;
+  return all_zero || all_ones || key == format::kSuperKey || key == wear::kWearKey;
 }
 
 }  // namespace
 
-TicKvEngine::TicKvEngine(driver::Flash& flash, EngineBuffers buffers)
+TicKvEngine::TicKvEngine(driver::Flash& flash, EngineBuffers buffers, EngineOptions options)
     : flash_(flash),
       index_(buffers.index_slots, buffers.max_keys),
       regions_(buffers.regions),
       scratch_(buffers.scratch),
       region_bytes_(flash.geometry().erase_size_bytes),
-      region_count_(flash.geometry().sector_count()) {
+      region_count_(flash.geometry().sector_count()),
+      options_(options) {
   buffers_ok_ = region_count_ > 0 && regions_.size() >= region_count_ &&
                 scratch_.size() >= region_bytes_ &&
                 buffers.index_slots.size() >= KeyIndex::SlotsFor(buffers.max_keys);
+  wear_fits_ = region_count_ <= 0xFFFF && wear::ValueBytes(region_count_) <= max_value_bytes() &&
+               format::ObjectBytes(wear::ValueBytes(region_count_)) <= region_bytes_ / 4;
 }
 
 uint32_t TicKvEngine::max_value_bytes() const {
@@ -92,6 +95,7 @@ Status TicKvEngine::EraseRegion(uint32_t region) {
   RegionState& r = regions_[region];
   ++r.erase_count;
   ++counters_.erases;
+  ++erases_since_wear_save_;
   if (Status s = flash_.Erase(region * region_bytes_, region_bytes_); !s.ok()) {
     Taint();
     return s;
@@ -107,7 +111,7 @@ Status TicKvEngine::Append(const HashedKey& key, std::span<const std::byte> valu
   FLASHRIG_TRY(Ready());
   FLASHRIG_TRY(CheckWrite(key, value.size()));
   if (index_.Find(key) != nullptr) return Status::AlreadyExists();
-  if (index_.size() >= index_.max_entries()) return Status::ResourceExhausted();
+  if (index_.size() >= UserKeyLimit()) return Status::ResourceExhausted();
   const uint32_t total = format::ObjectBytes(value.size());
   FLASHRIG_TRY_ASSIGN(const uint32_t region, MakeSpace(total, key, Purpose::kAppend));
   const uint32_t address = region * region_bytes_ + regions_[region].free_offset_bytes;
@@ -116,6 +120,7 @@ Status TicKvEngine::Append(const HashedKey& key, std::span<const std::byte> valu
   slot->address = address;
   slot->total_bytes = static_cast<uint16_t>(total);
   slot->generation = 0;
+  MaybeSaveWear();
   return Status::Ok();
 }
 
@@ -135,18 +140,28 @@ Status TicKvEngine::Set(const HashedKey& key, std::span<const std::byte> value) 
   slot->address = address;
   slot->total_bytes = static_cast<uint16_t>(total);
   slot->generation = generation;
-  return InvalidateAt(old.address, old.generation, old.total_bytes);
+  FLASHRIG_TRY(InvalidateAt(old.address, old.generation, old.total_bytes));
+  MaybeSaveWear();
+  return Status::Ok();
 }
 
 Status TicKvEngine::Get(const HashedKey& key, std::span<std::byte> out, size_t* value_bytes) {
   *value_bytes = 0;
   FLASHRIG_TRY(Ready());
-  const IndexSlot* slot = index_.Find(key);
+  IndexSlot* slot = index_.Find(key);
   if (slot == nullptr) return Status::NotFound();
   auto object = scratch_.first(slot->total_bytes);
   FLASHRIG_TRY(flash_.Read(slot->address, object));
   const auto header = format::ParseObject(object);
-  if (!header || header->key != key || !header->valid) return Status::DataLoss();
+  if (!header || header->key != key) return Status::DataLoss();
+  if (!header->valid) {
+    // Mount read the valid bit as set, now it reads cleared: an invalidate cut by power
+    // left the bit half-programmed. Finish that invalidate (programming the bit again
+    // makes it a solid 0) so the key stays deleted from now on instead of flickering.
+    FLASHRIG_TRY(InvalidateAt(slot->address, slot->generation, slot->total_bytes));
+    index_.Erase(slot);
+    return Status::NotFound();
+  }
   const size_t length = slot->total_bytes - format::kOverheadBytes;
   *value_bytes = length;
   const size_t n = std::min(length, out.size());
@@ -156,7 +171,7 @@ Status TicKvEngine::Get(const HashedKey& key, std::span<std::byte> out, size_t* 
 
 Status TicKvEngine::Invalidate(const HashedKey& key) {
   FLASHRIG_TRY(Ready());
-  if (key == format::kSuperKey) return Status::InvalidArgument();
+  if (key == format::kSuperKey || key == wear::kWearKey) return Status::InvalidArgument();
   IndexSlot* slot = index_.Find(key);
   if (slot == nullptr) return Status::NotFound();
   FLASHRIG_TRY(InvalidateAt(slot->address, slot->generation, slot->total_bytes));
@@ -166,7 +181,7 @@ Status TicKvEngine::Invalidate(const HashedKey& key) {
 
 EngineStats TicKvEngine::stats() const {
   EngineStats s = counters_;
-  s.live_keys = index_.size();
+  s.live_keys = index_.size() - (index_.Find(wear::kWearKey) != nullptr ? 1 : 0);
   s.region_count = region_count_;
   s.region_bytes = region_bytes_;
   for (uint32_t i = 0; i < region_count_; ++i) {

@@ -22,6 +22,8 @@ Status TicKvEngine::Format() {
   return Attach([this]() -> Status {
     index_.Clear();
     for (uint32_t r = 0; r < region_count_; ++r) FLASHRIG_TRY(EraseRegion(r));
+    // Format's one erase per region is not worth a record (and keeps the image TicKV's).
+    erases_since_wear_save_ = 0;
     return WriteSuperKey(kNoRegion);
   }());
 }
@@ -30,7 +32,9 @@ Status TicKvEngine::Mount() {
   if (!buffers_ok_) return Status::InvalidArgument();
   mounted_ = false;
   ++counters_.mounts;
-  return Attach(Scan());
+  FLASHRIG_TRY(Attach(Scan()));
+  MaybeSaveWear();
+  return Status::Ok();
 }
 
 Status TicKvEngine::Attach(Status result) {
@@ -51,14 +55,24 @@ Status TicKvEngine::Scan() {
     regions_[r] = RegionState{.erase_count = erase_count};
     auto bytes = scratch_.first(region_bytes_);
     FLASHRIG_TRY(flash_.Read(r * region_bytes_, bytes));
+    ScanEvent newest{};
+    bool has_object = false;
     const ScanSummary summary = ScanRegion(bytes, [&](const ScanEvent& e) {
       if (e.kind == ScanEvent::Kind::kGarbage) return;
       any_object = true;
+      has_object = true;
+      newest = e;
       if (e.header.valid && status.ok()) status = AddScannedObject(r, e.offset, e.header);
     });
     FLASHRIG_TRY(status);
+    if (has_object) FLASHRIG_TRY(RefreshObject(r, newest, bytes));
     regions_[r].torn = summary.torn ? 1 : 0;
     regions_[r].free_offset_bytes = summary.free_offset;
+  }
+  FLASHRIG_TRY(LoadWear());
+  // A torn copy of a live object (an interrupted relocation) is finished in place.
+  for (uint32_t r = 0; r < region_count_; ++r) {
+    if (regions_[r].torn && regions_[r].live_objects > 0) FLASHRIG_TRY(FinishTornCopy(r));
   }
   // Regions with torn bytes and nothing live: half-erased, torn writes, an interrupted GC.
   // (Regions of only invalidated objects wait for GarbageCollect(), as in TicKV.)
@@ -79,6 +93,19 @@ Status TicKvEngine::Scan() {
     FLASHRIG_TRY(WriteSuperKey(kNoRegion));
   }
   return Status::Ok();
+}
+
+// The newest object of a region may be the write a power cut interrupted. Its bits can
+// read correctly now yet be half-programmed, so a later read sees them flip and the CRC
+// fail. Programming the same bytes again makes every 0 bit solid; it changes nothing
+// (NOR only clears bits, and a bit that reads 1 is left alone), so the image stays
+// byte-identical and TicKV-readable. The valid bit is programmed as 1, i.e. left as it
+// is: clearing it is the engine's decision, and an object invalidated since stays so.
+Status TicKvEngine::RefreshObject(uint32_t region, const ScanEvent& object,
+                                  std::span<std::byte> region_bytes) {
+  const auto bytes = region_bytes.subspan(object.offset, object.length);
+  bytes[format::kFlagsOffset] |= std::byte{format::kValidBit};
+  return flash_.Program(region * region_bytes_ + object.offset, bytes);
 }
 
 Status TicKvEngine::AddScannedObject(uint32_t region, uint32_t offset, const format::Header& h) {

@@ -209,7 +209,9 @@ Result<uint32_t> TicKvEngine::MakeSpace(uint32_t total_bytes, const HashedKey& k
 
 Result<size_t> TicKvEngine::GarbageCollect() {
   FLASHRIG_TRY(Ready());
-  return EraseDeadRegions();
+  FLASHRIG_TRY_ASSIGN(const size_t freed, EraseDeadRegions());
+  MaybeSaveWear();
+  return freed;
 }
 
 Result<size_t> TicKvEngine::Compact(uint32_t min_garbage_bytes) {
@@ -221,7 +223,9 @@ Result<size_t> TicKvEngine::Compact(uint32_t min_garbage_bytes) {
     const size_t garbage = GarbageBytes(victim);
     FLASHRIG_TRY(CompactRegion(victim));
     freed += garbage;
+    MaybeSaveWear();
   }
+  MaybeSaveWear();
   return freed;
 }
 

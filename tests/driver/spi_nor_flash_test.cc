@@ -321,6 +321,79 @@ TEST_F(SpiNorFlashTest, BusyLogMatchesTheModel) {
   EXPECT_EQ(flash->busy_log().stats(BusyKind::kErase).count, 1u);
 }
 
+// Stands for a USB bridge: forwards to the chip and reports that a read costs a round trip.
+class RoundTripBus final : public SpiBus {
+ public:
+  explicit RoundTripBus(SpiBus& inner) : inner_(inner) {}
+  Clock::Duration round_trip_cost() const override { return 125us; }
+
+ private:
+  Status DoTransfer(std::span<const SpiSegment> segments) override {
+    return inner_.Transfer(segments);
+  }
+  SpiBus& inner_;
+};
+
+TEST_F(SpiNorFlashTest, OverARoundTripBusTheFirstPollWaitsForTheTypicalTime) {
+  RoundTripBus usb(bus_);
+  auto probed = SpiNorFlash::Probe(usb, clock_, &database_, {}, &info_);
+  ASSERT_TRUE(probed.ok());
+  auto& flash = **probed;
+  bus_.Clear();
+  // A full page takes the typical 448 us (as SFDP encodes 400 us): one poll, no early ones.
+  ASSERT_EQ(flash.Program(0, Filled(256, 0x00)), Status::Ok());
+  EXPECT_EQ(bus_.Summary().size(), 4u);  // WREN, WEL check, PP, one poll.
+  EXPECT_EQ(flash.busy_log().records().back().polls, 1u);
+  // Asked explicitly, the driver polls at once even over a costly bus.
+  SpiNorOptions immediate;
+  immediate.first_poll = SpiNorOptions::FirstPoll::kImmediately;
+  auto eager = SpiNorFlash::Probe(usb, clock_, &database_, immediate, &info_);
+  ASSERT_TRUE(eager.ok());
+  ASSERT_EQ((*eager)->Program(256, Filled(256, 0x00)), Status::Ok());
+  EXPECT_GT((*eager)->busy_log().records().back().polls, 10u);
+}
+
+TEST_F(SpiNorFlashTest, LearnedFirstPollTracksTheHitRateAndFollowsAFastChipDown) {
+  RoundTripBus usb(bus_);
+  SimulatedSpiNorChip sampled(model_, clock_, {.timing = SimulatedChipOptions::Timing::kSampled});
+  SpiDeviceBus sampled_bus(sampled);
+  RoundTripBus sampled_usb(sampled_bus);
+  auto probed = SpiNorFlash::Probe(sampled_usb, clock_, &database_, {});
+  ASSERT_TRUE(probed.ok());
+  auto& flash = **probed;
+  // Chip times spread from typical towards the maximum: after learning, about 90 % of
+  // page programs are ready at the first poll.
+  constexpr int kPages = 400;
+  for (int i = 0; i < kPages; ++i) {
+    const uint32_t address = static_cast<uint32_t>(i % 2048) * 256;
+    if (address % 4096 == 0) {
+      ASSERT_EQ(flash.Erase(address, 4096), Status::Ok());
+    }
+    ASSERT_EQ(flash.Program(address, Filled(256, 0x00)), Status::Ok());
+  }
+  int hits = 0;
+  int counted = 0;
+  for (const BusyRecord& r : flash.busy_log().records()) {
+    if (r.kind != BusyKind::kProgram) continue;
+    if (++counted <= 100) continue;  // Learning phase.
+    hits += r.polls == 1 ? 1 : 0;
+  }
+  ASSERT_EQ(counted, kPages);
+  const double hit_rate = static_cast<double>(hits) / (kPages - 100);
+  EXPECT_GT(hit_rate, 0.8);
+  EXPECT_LT(hit_rate, 0.98);
+
+  // A 4-byte program finishes in 1/16 of the typical time: the first poll moves down
+  // from 448 us towards that instead of waiting the typical time forever.
+  auto fast = SpiNorFlash::Probe(usb, clock_, &database_, {});
+  ASSERT_TRUE(fast.ok());
+  ASSERT_EQ((*fast)->Erase(0, 65536), Status::Ok());
+  for (uint32_t i = 0; i < 1000; ++i) {
+    ASSERT_EQ((*fast)->Program(i * 4, Filled(4, 0x00)), Status::Ok());
+  }
+  EXPECT_LT((*fast)->busy_log().records().back().busy, 100us);
+}
+
 TEST_F(SpiNorFlashTest, PowerLossMidProgramIsUnavailableThenRecovers) {
   auto flash = Probe();
   chip_.SchedulePowerCut({.at_mutating_op = 1, .op_progress_permille = 300});

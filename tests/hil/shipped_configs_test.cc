@@ -65,6 +65,25 @@ TEST_F(ShippedConfigsTest, EveryCampaignAndRigLoadsAndReferencesItsSchema) {
   EXPECT_TRUE(fs::is_regular_file("configs/campaigns/demo.json"));
 }
 
+// A run writes the resolved campaign (rig files inlined) to config.json, and the replay
+// command a failure prints runs that file: it must load again, to the same rigs.
+TEST_F(ShippedConfigsTest, EveryResolvedCampaignLoadsAgainForReplay) {
+  for (const auto& file : Files("configs/campaigns")) {
+    SCOPED_TRACE(file);
+    ConfigErrors errors;
+    auto campaign = LoadCampaignFile(file, &errors);
+    ASSERT_TRUE(campaign.has_value()) << FormatConfigErrors(errors);
+    ConfigErrors again_errors;
+    auto again = ParseCampaign(campaign->resolved, "config.json", &again_errors);
+    ASSERT_TRUE(again.has_value()) << FormatConfigErrors(again_errors);
+    ASSERT_EQ(again->rigs.size(), campaign->rigs.size());
+    for (size_t i = 0; i < again->rigs.size(); ++i) {
+      EXPECT_EQ(again->rigs[i].target, campaign->rigs[i].target);
+    }
+    EXPECT_EQ(again->seed, campaign->seed);
+  }
+}
+
 TEST_F(ShippedConfigsTest, EveryBrokenConfigIsRejectedWithTheExpectedErrors) {
   const std::regex expect_re(R"re("\$comment"\s*:\s*"expect: ((?:[^"\\]|\\.)*)")re");
   size_t files = 0;

@@ -74,6 +74,9 @@ class RamFlash final : public Flash {
   void ResetCounters();
   uint64_t erase_count(uint32_t sector_index) const { return erase_counts_.at(sector_index); }
   const std::vector<uint64_t>& erase_counts() const { return erase_counts_; }
+  // Sets the per-sector erase counts (wear) of a device restored from a checkpoint.
+  // kInvalidArgument: not one count per sector.
+  Status RestoreEraseCounts(std::span<const uint64_t> counts);
   // Program + erase calls that reached the array (used to plan power-cut sweeps).
   uint64_t mutating_ops() const { return counters_.program_ops + counters_.erase_ops; }
 

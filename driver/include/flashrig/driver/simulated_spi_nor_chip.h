@@ -130,6 +130,9 @@ class SimulatedSpiNorChip final : public SpiDevice {
   void ResetCounters();
   // Erase counts per smallest erase unit (e.g. 4 KiB).
   const std::vector<uint64_t>& erase_counts() const;
+  // Sets the erase counts (wear) of a chip restored from a checkpoint, one per smallest
+  // erase unit. kInvalidArgument: wrong length.
+  Status RestoreEraseCounts(std::span<const uint64_t> counts);
   // Duration of the last program/erase/status write started (what the model charged).
   Clock::Duration last_op_duration() const { return last_op_duration_; }
   std::span<const std::byte> sfdp() const { return sfdp_; }

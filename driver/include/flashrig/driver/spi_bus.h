@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 
+#include "flashrig/clock.h"
 #include "flashrig/status.h"
 
 namespace flashrig::driver {
@@ -65,6 +66,11 @@ class SpiBus {
 
   // The SCK frequency the bus actually runs at (0 if not meaningful, e.g. simulated).
   virtual uint32_t clock_hz() const { return 0; }
+
+  // What a transaction that reads something back costs beyond its SPI wire time: a USB
+  // round trip on a bridge, zero for an in-process bus. The SPI NOR driver uses it to
+  // decide whether polling status early is worth a round trip.
+  virtual Clock::Duration round_trip_cost() const { return Clock::Duration::zero(); }
 
  private:
   virtual Status DoTransfer(std::span<const SpiSegment> segments) = 0;

@@ -47,6 +47,18 @@ struct SpiNorOptions {
   // Poll interval = part typical time / polls_per_typical, at least min_poll_interval.
   uint32_t polls_per_typical = 64;
   Clock::Duration min_poll_interval = std::chrono::microseconds(1);
+  // When the first status poll after starting a program/erase happens.
+  //   kImmediately: at once (finest busy-time resolution; every early poll costs a
+  //                 transaction).
+  //   kLearned:     after the time by which this chip finishes that kind of operation
+  //                 first_poll_hit_percent % of the time, learned from its own recent
+  //                 operations (starting at the part's typical time). Saves round trips
+  //                 on a USB bridge at the cost of a little idle time.
+  //   kAuto:        kLearned when the bus reports a round-trip cost (FTDI), else
+  //                 kImmediately (simulated chip, in-process buses).
+  enum class FirstPoll : uint8_t { kAuto, kImmediately, kLearned };
+  FirstPoll first_poll = FirstPoll::kAuto;
+  uint32_t first_poll_hit_percent = 90;  // 1..99.
   // Busy records kept (statistics always cover all). 0 = keep none.
   size_t busy_log_capacity = 4096;
 };
@@ -123,8 +135,14 @@ class SpiNorFlash final : public Flash {
   Status WriteEnable();
   Status SendAddressed(uint8_t opcode, uint32_t address, std::span<const std::byte> data);
   // Polls WIP until clear or the deadline; records the wait in the busy log if `record`.
+  // `just_started`: the caller has just sent the command, so the first poll may be
+  // scheduled (see SpiNorOptions::first_poll); false polls at once.
   Status WaitReady(BusyKind kind, uint32_t address, uint32_t size_bytes, uint64_t typical_us,
-                   uint64_t max_us, bool record = true);
+                   uint64_t max_us, bool record = true, bool just_started = true);
+  // The delay before the first poll of an operation of `kind` whose typical time is
+  // `typical`, and the update after it (hit = the first poll found the chip ready).
+  Clock::Duration FirstPollDelay(BusyKind kind, Clock::Duration typical) const;
+  void LearnFirstPoll(BusyKind kind, bool hit);
   Status ProgramPage(uint32_t address, std::span<const std::byte> data);
   Status EraseBlock(const SpiNorEraseOp& erase, uint32_t address);
   Status VerifyErased(uint32_t address, uint32_t size_bytes);
@@ -139,6 +157,10 @@ class SpiNorFlash final : public Flash {
   ProbeInfo info_;
   BusyLog busy_log_;
   ProtectionInfo protection_;
+  static constexpr uint32_t kFirstPollUnity = 1024;
+  // Per busy kind: first-poll delay as a multiple of the typical time, in 1/1024 units
+  // (1024 = at typical). Tracks the first_poll_hit_percent quantile of this chip.
+  std::array<uint32_t, static_cast<size_t>(BusyKind::kCount)> first_poll_scale_{};
 };
 
 // Helpers shared with tests: RDID answers that mean "no chip on the bus".

@@ -30,6 +30,11 @@ class CheckpointStore {
 
   // Records `state` for `rig`; writes the file if `force` or the interval has passed.
   void Update(const std::string& rig, const nlohmann::json& state, bool force);
+  // Whether Update(..., force) would write now (lets a caller save files the state names
+  // only when it will be written).
+  bool Due(bool force) const;
+  // Records `state` for `rig` and writes the file now. kUnavailable if the write failed.
+  Status Write(const std::string& rig, const nlohmann::json& state);
   // Marks the run finished (or not) and writes the file now.
   Status Finish(bool complete);
 

@@ -104,7 +104,9 @@ struct EnduranceConfig {
   uint32_t curve_points = 200;  // Points kept for the busy-time curve (>= 2).
 };
 
-enum class CutSchedule : uint8_t { kEveryOp, kLogSpaced, kRandom, kHazards };
+// kRandomOffsetUs: cut_count seeded cut points, each at a seeded offset within the
+// interrupted operation's datasheet typical busy time (tPP / tSE / tBE).
+enum class CutSchedule : uint8_t { kEveryOp, kLogSpaced, kRandom, kHazards, kRandomOffsetUs };
 const char* CutScheduleName(CutSchedule s);
 
 enum class CutEffect : uint8_t { kTorn, kNotApplied, kApplied, kMixed };

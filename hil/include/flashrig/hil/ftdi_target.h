@@ -1,8 +1,10 @@
 // The FTDI target schemes for OpenTarget:
 //   ftdi://VENDOR:PRODUCT:SERIAL/IF[?clock_hz=N&cs=PIN&power=PIN&power_active=high|low
 //                                   &wp=PIN&hold=PIN&reset=PIN]   a real FT232H/2232H/4232H
-//   ftdi-emu:PART.json|PARTNAME[?seed=N&timing=typical|sampled|max&clock_hz=N]
-//       an FT232H emulated at the MPSSE level in front of the simulated chip (CI, demos)
+//   ftdi-emu:PART.json|PARTNAME[?seed=N&timing=typical|sampled|max&clock_hz=N
+//                               &cs=PIN&power=PIN&power_active=high|low&wp=PIN&hold=PIN]
+//       an FT232H emulated at the MPSSE level in front of the simulated chip (CI, demos),
+//       wired like a real board: power=PIN switches the simulated chip's supply
 #pragma once
 
 #include <string>

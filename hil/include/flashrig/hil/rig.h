@@ -14,6 +14,7 @@
 #include "flashrig/driver/busy_log.h"
 #include "flashrig/driver/chip_model.h"
 #include "flashrig/driver/flash.h"
+#include "flashrig/hil/chip_state.h"
 #include "flashrig/hil/config.h"
 #include "flashrig/status.h"
 
@@ -26,12 +27,33 @@ const char* TimingSourceName(TimingSource t);  // "modelled" | "measured"
 // How the interrupted operation ends when a scheduled cut fires.
 enum class CutOutcome : uint8_t { kTorn, kNotApplied, kApplied };
 
-// Power control a power-loss campaign can drive. Exact on simulated targets.
+// One scheduled cut.
+struct CutPlan {
+  uint64_t mutating_op = 0;  // Cut during the Nth program/erase/status write from now (1-based).
+  // How the interrupted operation ends; only switches with exact() effects choose it.
+  CutOutcome outcome = CutOutcome::kTorn;
+  uint64_t seed = 1;  // Tear pattern; also picks the default cut point inside the op.
+  // random_offset_us: cut this fraction [0, 1) of the operation's datasheet typical busy
+  // time after it starts. nullopt = a seeded point inside the operation.
+  std::optional<double> typical_fraction{};
+};
+
+// What the most recent cut did, for the report's outcome table.
+struct CutRecord {
+  bool fired = false;
+  std::string op{};                     // "program", "erase", ... ("" = not observed)
+  uint32_t erase_size_bytes = 0;        // For "erase".
+  std::optional<uint64_t> offset_us{};  // Into the operation; nullopt = not timed.
+  uint64_t typical_us = 0;              // The part's typical time for that op (0 = unknown).
+};
+
+// Power control a power-loss campaign can drive. Exact on simulated targets; on real rigs a
+// GPIO-switched supply or a 66h/99h software reset after the Nth mutating command.
 class PowerSwitch {
  public:
   virtual ~PowerSwitch() = default;
-  // Arms a cut during the `mutating_op`-th program/erase from now (1-based).
-  virtual void ArmCut(uint64_t mutating_op, CutOutcome outcome, uint64_t seed) = 0;
+  // Arms a cut; replaces any earlier plan. Counting starts now.
+  virtual void ArmCut(const CutPlan& plan) = 0;
   virtual void Disarm() = 0;
   // Mutating operations seen since the last ArmCut() or Disarm() (to plan sweeps).
   virtual uint64_t mutating_ops() const = 0;
@@ -39,6 +61,14 @@ class PowerSwitch {
   virtual uint64_t cuts() const = 0;
   // Restores power; the device answers again. kUnavailable if it does not come back.
   virtual Status PowerOn() = 0;
+  // "exact" (simulated cut), "gpio" (switched supply) or "soft_reset" (66h/99h).
+  virtual const char* method() const = 0;
+  // True when CutPlan::outcome decides the interrupted op's fate (simulated targets);
+  // false when physics does (real rigs: the report says "physical").
+  virtual bool exact() const { return false; }
+  // Whether CutPlan::typical_fraction is honoured (needs the op's kind and timing).
+  virtual bool supports_offsets() const { return false; }
+  virtual CutRecord last_cut() const { return {}; }
 };
 
 // Everything a campaign sees of one rig. Non-owning; the RigHandle owns the objects.
@@ -51,6 +81,11 @@ struct Rig {
   // Datasheet facts when the target knows its part (sim: part JSON; chip: part database).
   std::optional<driver::ChipModel> part{};
   PowerSwitch* power = nullptr;  // nullptr = no power control.
+  // Devices that live in this process (ram:, sim:, ftdi-emu:) lose contents and wear when
+  // it ends; a checkpoint keeps them through these. Empty = the device keeps its own state
+  // (real chips; image: files are written back on close).
+  std::function<ChipState()> get_chip_state{};
+  std::function<Status(const ChipState&)> set_chip_state{};
   // Saves the whole device image (ram/sim/image targets); empty = not possible.
   std::function<Status(const std::string& path)> save_image{};
   // Cumulative chip busy time per kind as the driver saw it by WIP polling (SPI NOR

@@ -14,6 +14,7 @@
 #include "flashrig/driver/ram_flash.h"
 #include "flashrig/driver/simulated_spi_nor_chip.h"
 #include "flashrig/driver/spi_nor_flash.h"
+#include "flashrig/hil/cut_spi_bus.h"
 #include "flashrig/status.h"
 
 namespace flashrig::hil {
@@ -31,6 +32,9 @@ class Target {
   virtual driver::SimulatedSpiNorChip* chip() { return nullptr; }
   virtual driver::RamFlash* ram() { return nullptr; }
   virtual VirtualClock* virtual_clock() { return nullptr; }
+  // The bus decorator between the SPI NOR driver and the bus (sim:, ftdi-emu:, ftdi://):
+  // power-loss campaigns cut mid-operation through it.
+  virtual CutSpiBus* cut_bus() { return nullptr; }
   // Writes the contents back where the URL keeps them (image files). kOk if the target
   // keeps nothing; kUnavailable on I/O errors.
   virtual Status Flush() { return Status::Ok(); }

@@ -18,13 +18,24 @@
 #include "flashrig/kvstore/key_index.h"
 #include "flashrig/kvstore/object_format.h"
 #include "flashrig/kvstore/siphash.h"
+#include "flashrig/kvstore/wear_record.h"
 #include "flashrig/result.h"
 #include "flashrig/status.h"
 
 namespace flashrig::kv {
 
+struct ScanEvent;
+
+struct EngineOptions {
+  // Rewrite the wear record (per-region erase counts on flash, docs/FORMAT.md "Wear") at
+  // the end of the first operation after which this many erases happened since the last
+  // rewrite. After a power cut the recorded counts miss at most K - 1 erases plus those
+  // of the operation in flight. 0 = never write it (a record found at mount is still read).
+  uint32_t wear_save_every_erases = 16;
+};
+
 struct EngineStats {
-  uint32_t live_keys = 0;  // Super key included.
+  uint32_t live_keys = 0;  // Super key included, wear record excluded.
   uint32_t region_count = 0;
   uint32_t region_bytes = 0;
   uint64_t live_bytes = 0;     // Bytes of live objects.
@@ -40,6 +51,8 @@ struct EngineStats {
   uint64_t relocated_bytes = 0;
   uint64_t duplicates_resolved = 0;  // Stale copies invalidated at mount.
   uint64_t regions_repaired = 0;     // Half-erased / torn regions erased at mount.
+  uint64_t copies_finished = 0;      // Torn copies of live objects completed at mount.
+  uint64_t wear_saves = 0;           // Wear records written.
 };
 
 // Not thread-safe; one caller at a time. No exceptions, no heap, no OS calls: all state
@@ -55,15 +68,16 @@ class TicKvEngine {
   // REQUIRES: flash.geometry().IsValid(); buffers sized per engine_storage.h for this
   // geometry (checked by Mount/Format, which return kInvalidArgument otherwise). Keeps
   // references to `flash` and the buffers for its lifetime. Touches no flash.
-  TicKvEngine(driver::Flash& flash, EngineBuffers buffers);
+  TicKvEngine(driver::Flash& flash, EngineBuffers buffers, EngineOptions options = {});
   TicKvEngine(const TicKvEngine&) = delete;
   TicKvEngine& operator=(const TicKvEngine&) = delete;
 
   // Scans every region once and builds the index. A flash with no checked object at all
   // (blank, or garbage only) is formatted: garbage regions erased, super key written. A
   // flash holding objects is never formatted: a missing or corrupt super key is written
-  // again, stale duplicate copies are invalidated (FORMAT.md "Mount"), regions with
-  // garbage and no live object are erased.
+  // again, stale duplicate copies are invalidated (FORMAT.md "Mount"), a torn copy of a
+  // live object is finished in place, regions with garbage and no live object are erased,
+  // and erase counts are raised to those of the wear record.
   //   kOk | kInvalidArgument: buffers too small for the geometry | kResourceExhausted:
   //   more live keys than max_keys | flash errors.
   Status Mount();
@@ -75,8 +89,9 @@ class TicKvEngine {
 
   // Stores a new key (TicKV append: first region in probe order where it fits).
   //   kOk | kAlreadyExists: the key is live | kOutOfRange: value longer than
-  //   max_value_bytes() | kInvalidArgument: reserved key (super key, all-zero,
-  //   all-ones) | kResourceExhausted: no space even after compaction, or index full.
+  //   max_value_bytes() | kInvalidArgument: reserved key (super key, wear record key,
+  //   all-zero, all-ones) | kResourceExhausted: no space even after compaction, or index
+  //   full (the wear record takes one of the max_keys slots).
   Status Append(const HashedKey& key, std::span<const std::byte> value);
 
   // Stores `value` under `key`, replacing a live value crash-atomically: the new copy
@@ -92,7 +107,7 @@ class TicKvEngine {
   Status Get(const HashedKey& key, std::span<std::byte> out, size_t* value_bytes);
 
   // Marks the live object of `key` invalid: one byte programmed, one bit cleared.
-  //   kOk | kNotFound | kInvalidArgument: the super key.
+  //   kOk | kNotFound | kInvalidArgument: the super key or the wear record key.
   Status Invalidate(const HashedKey& key);
 
   // TicKV garbage collection: erases every region that holds objects, none of them live
@@ -113,13 +128,16 @@ class TicKvEngine {
   const RegionState& region(uint32_t index) const { return regions_[index]; }
   EngineStats stats() const;
 
-  // Calls fn(const IndexSlot&) for every live key, super key included, in index order.
+  // Calls fn(const IndexSlot&) for every live key, super key included, wear record
+  // excluded, in index order.
   template <typename Fn>
   void ForEachKey(Fn&& fn) const {
     for (const IndexSlot& slot : index_.slots()) {
-      if (slot.used) fn(slot);
+      if (slot.used && slot.key != wear::kWearKey) fn(slot);
     }
   }
+  // True if this geometry leaves room for a wear record (it is at most a quarter region).
+  bool wear_record_fits() const { return wear_fits_; }
 
  private:
   // Where a write may go. kAppend and kSuperKey follow TicKV (first fit in probe order
@@ -127,9 +145,8 @@ class TicKvEngine {
   // kRelocate and kSuperKey may use the last spare region (see IsSpare).
   enum class Purpose : uint8_t { kAppend, kSuperKey, kUpdate, kRelocate };
   static constexpr uint32_t kNoRegion = 0xFFFFFFFFu;
-  // Spare regions ordinary writes leave alone, for compaction. (2 would also guarantee
-  // that a compaction torn by a power cut at > 85 % utilisation can be finished, at the
-  // cost of one region; see docs/FORMAT.md "Known limits".)
+  // Spare regions ordinary writes leave alone, for compaction. One is enough also after
+  // a compaction torn by a power cut: mount finishes the torn copy (FinishTornCopy).
   static constexpr uint32_t kReservedSpares = 1;
 
   // --- tickv_engine.cc: operations
@@ -144,8 +161,19 @@ class TicKvEngine {
   // --- tickv_engine_mount.cc
   Status Scan();
   Status Attach(Status result);
+  // Programs the newest object of `region` again with the bytes the scan read (see .cc).
+  // Changes the object's flags byte in `region_bytes`.
+  Status RefreshObject(uint32_t region, const ScanEvent& object, std::span<std::byte> region_bytes);
   Status AddScannedObject(uint32_t region, uint32_t offset, const format::Header& h);
   Status WriteSuperKey(uint32_t region);
+  Status FinishTornCopy(uint32_t region);
+  Result<bool> TornTailMatches(std::span<const std::byte> tail, const IndexSlot& source);
+
+  // --- tickv_engine_wear.cc: the persisted erase counts
+  Status LoadWear();
+  Status SaveWear();
+  void MaybeSaveWear();
+  uint32_t UserKeyLimit() const;
 
   // --- tickv_engine_space.cc: placement, GC, compaction
   uint32_t FindRegion(uint32_t total_bytes, const HashedKey& key, Purpose purpose,
@@ -174,6 +202,9 @@ class TicKvEngine {
   bool mounted_ = false;        // The index matches the flash.
   bool attached_ = false;       // Mount()/Format() succeeded at least once.
   bool needs_remount_ = false;  // A flash write failed: rebuild before the next operation.
+  EngineOptions options_;
+  bool wear_fits_ = false;
+  uint32_t erases_since_wear_save_ = 0;
   EngineStats counters_;
 };
 
