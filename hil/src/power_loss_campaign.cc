@@ -32,34 +32,36 @@ const char* OpName(KvOp::Type t) {
   return "?";
 }
 
-// Records which mutating ops of the dry run are hazardous cut points.
+// Records which mutating ops of the dry run are hazardous cut points, numbered as the
+// power switch counts them (chip commands on SPI targets, where one Flash program can be
+// several page programs), so a hazard index is exactly what ArmCut receives.
 class HazardRecorder final : public driver::FlashWrapper {
  public:
-  using FlashWrapper::FlashWrapper;
+  HazardRecorder(driver::Flash& flash, const PowerSwitch& power)
+      : FlashWrapper(flash), power_(power) {}
   std::vector<uint64_t> hazards;
-  // Starts counting afresh (after mount, where the cut sweep's counting starts too).
+  // Starts afresh (after mount, where the switch's count restarts too).
   void Reset() {
     hazards.clear();
-    ops_ = 0;
     after_erase_ = false;
   }
 
  private:
+  // The switch's number for the first command of the op about to run.
+  uint64_t NextOp() const { return power_.mutating_ops() + 1; }
   Status DoProgram(uint32_t address, std::span<const std::byte> data) override {
-    ++ops_;
     // First program after an erase (new region / object header) and tiny flag programs
     // (invalidation bits) are where engines most often lose atomicity.
-    if (after_erase_ || data.size() <= 2) hazards.push_back(ops_);
+    if (after_erase_ || data.size() <= 2) hazards.push_back(NextOp());
     after_erase_ = false;
     return FlashWrapper::DoProgram(address, data);
   }
   Status DoErase(uint32_t address, uint32_t size_bytes) override {
-    ++ops_;
-    hazards.push_back(ops_);
+    hazards.push_back(NextOp());
     after_erase_ = true;
     return FlashWrapper::DoErase(address, size_bytes);
   }
-  uint64_t ops_ = 0;
+  const PowerSwitch& power_;
   bool after_erase_ = false;
 };
 
@@ -226,7 +228,7 @@ Status PowerLossCampaign::Run(CampaignContext& ctx, RigReport& report) {
 
   // Dry run: the workload must pass without a cut; it also sizes and classifies the sweep.
   FLASHRIG_TRY(fresh());
-  HazardRecorder recorder(flash);
+  HazardRecorder recorder(flash, power);
   uint64_t total_ops = 0;
   std::string dry_failure;
   {

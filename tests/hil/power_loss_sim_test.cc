@@ -3,6 +3,9 @@
 // before programming them is caught. Proof the campaign can fail where it should.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <string>
+
 #include "flashrig/hil/power_loss_campaign.h"
 #include "flashrig/hil/target.h"
 #include "log_kv.h"
@@ -10,7 +13,8 @@
 namespace flashrig::hil {
 namespace {
 
-RigReport RunOnSim(const KvFactory& kv, CutEffect effect) {
+RigReport RunOnSim(const KvFactory& kv, CutEffect effect,
+                   const std::function<void(PowerLossConfig&)>& adjust = {}) {
   const char* src = std::getenv("FLASHRIG_SOURCE_DIR");
   EXPECT_NE(src, nullptr);
   RigConfig rc;
@@ -26,6 +30,7 @@ RigReport RunOnSim(const KvFactory& kv, CutEffect effect) {
   config.operations = 30;
   config.schedule = CutSchedule::kEveryOp;
   config.effect = effect;
+  if (adjust) adjust(config);
   PowerLossCampaign campaign(config, kv);
   EXPECT_EQ(campaign.CheckRig(rig), "");
   CampaignConfig cc;
@@ -59,6 +64,27 @@ TEST(PowerLossSimTest, AckBeforeProgramEngineIsCaught) {
   const RigReport r = RunOnSim(LogKvFactory(true), CutEffect::kTorn);
   EXPECT_EQ(r.status, RunStatus::kFailed);
   EXPECT_GT(r.figures["power_loss"]["failures"].get<int>(), 0);
+}
+
+// Hazard cut points are numbered as the chip's power switch counts (one per program or
+// erase command), not per Flash call: a 2000-byte append is eight page programs. With
+// Flash-call numbering most cuts landed inside appends, which hold no hazard (one large
+// program, no erase); now they land on the invalidates of sets/removes and on GC.
+TEST(PowerLossSimTest, HazardCutsLandOnHazardsWhenOneFlashCallIsManyCommands) {
+  const RigReport r = RunOnSim(DefaultKvFactory(), CutEffect::kMixed, [](PowerLossConfig& c) {
+    c.schedule = CutSchedule::kHazards;
+    c.operations = 60;
+    c.value_min_bytes = 300;
+    c.value_max_bytes = 2000;
+  });
+  EXPECT_EQ(r.status, RunStatus::kPassed);
+  const auto& outcomes = r.figures["power_loss"]["outcomes"];
+  ASSERT_GT(outcomes.size(), 10u);
+  size_t in_appends = 0;
+  for (const auto& o : outcomes) {
+    if (o["op"].get<std::string>().rfind("append", 0) == 0) ++in_appends;
+  }
+  EXPECT_EQ(in_appends, 0u);
 }
 
 }  // namespace
