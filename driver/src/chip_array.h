@@ -47,6 +47,8 @@ class ChipArray {
   void ResetEraseCounts();
   // Sets every unit's count (a checkpointed chip's wear). kInvalidArgument: wrong length.
   Status RestoreEraseCounts(std::span<const uint64_t> counts);
+  // Restarts the noise of unstable cells from `seed`.
+  void ReseedNoise(uint64_t seed) { noise_ = SeededRandom(seed); }
 
   std::span<const std::byte> contents() const { return data_; }
   // kInvalidArgument if the size differs. Clears weak cells.

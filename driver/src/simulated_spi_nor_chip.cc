@@ -161,6 +161,11 @@ void SimulatedSpiNorChip::ResetCounters() {
   array_->ResetEraseCounts();
 }
 
+void SimulatedSpiNorChip::Reseed(uint64_t seed) {
+  rng_ = SeededRandom(seed);
+  array_->ReseedNoise(seed ^ 0x5EEDC0FFEEull);
+}
+
 Status SimulatedSpiNorChip::RestoreEraseCounts(std::span<const uint64_t> counts) {
   return array_->RestoreEraseCounts(counts);
 }

@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include "flashrig/driver/flash_wrapper.h"
+#include "flashrig/kvstore/crc32.h"
 #include "flashrig/random.h"
 
 namespace flashrig::hil {
@@ -268,6 +270,8 @@ Status PowerLossCampaign::Run(CampaignContext& ctx, RigReport& report) {
     ctx.Progress(double(n) / double(cuts.size()), fmt::format("cut {}/{}", n + 1, cuts.size()));
     device = fresh();
     if (!device.ok()) break;
+    // Each round starts from its own seed, so `--cut N` replays round N exactly.
+    if (rig.reseed) rig.reseed(seed ^ (cut * 0xC2B2AE3D27D4EB4Full));
     const CutOutcome effect = EffectFor(config_.effect, cut);
     std::map<std::string, Value> model;
     RoundResult round;
@@ -293,6 +297,14 @@ Status PowerLossCampaign::Run(CampaignContext& ctx, RigReport& report) {
     if (!device.ok()) break;
     // Real rigs cannot choose the fate of the interrupted op: physics does.
     json outcome = {{"cut", cut}, {"effect", power.exact() ? OutcomeName(effect) : "physical"}};
+    if (rig.reseed) {
+      // What the cut left on flash, before remount repairs anything: a replay of this cut
+      // must show the same fingerprint.
+      std::vector<std::byte> after_cut(flash.geometry().size_bytes);
+      device = flash.Read(0, after_cut);
+      if (!device.ok()) break;
+      outcome["image_crc32"] = fmt::format("{:08x}", kv::Crc32CksumOf(after_cut));
+    }
     if (const CutRecord rec = power.last_cut(); !rec.op.empty()) {
       outcome["cut_op"] = rec.op;
       if (rec.erase_size_bytes != 0) outcome["erase_size_bytes"] = rec.erase_size_bytes;

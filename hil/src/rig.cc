@@ -244,6 +244,7 @@ RigOpenResult OpenRig(const RigConfig& config) {
     rig.part = chip->model();
     h.power = std::make_unique<ChipPowerSwitch>(*chip, t.cut_bus(), t.virtual_clock());
     rig.save_image = [chip](const std::string& path) { return chip->SaveImage(path); };
+    rig.reseed = [chip](uint64_t seed) { chip->Reseed(seed); };
     rig.spi_transactions = [chip] {
       uint64_t n = 0;
       for (uint64_t c : chip->counters().commands) n += c;
@@ -262,6 +263,7 @@ RigOpenResult OpenRig(const RigConfig& config) {
       };
     }
     rig.save_image = [ram](const std::string& path) { return ram->SaveImage(path); };
+    rig.reseed = [ram](uint64_t seed) { ram->ReseedReadNoise(seed); };
   }
   if (driver::SpiNorFlash* nor = t.spi_nor()) {
     if (!rig.part && nor->info().part) rig.part = *nor->info().part;

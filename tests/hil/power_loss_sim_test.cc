@@ -14,7 +14,8 @@ namespace flashrig::hil {
 namespace {
 
 RigReport RunOnSim(const KvFactory& kv, CutEffect effect,
-                   const std::function<void(PowerLossConfig&)>& adjust = {}) {
+                   const std::function<void(PowerLossConfig&)>& adjust = {},
+                   PowerControlMethod method = PowerControlMethod::kNone) {
   const char* src = std::getenv("FLASHRIG_SOURCE_DIR");
   EXPECT_NE(src, nullptr);
   RigConfig rc;
@@ -22,6 +23,8 @@ RigReport RunOnSim(const KvFactory& kv, CutEffect effect,
   rc.target = std::string("sim:") + src + "/configs/parts/w25q128jv.json?timing=sampled&seed=4";
   rc.partition_offset_bytes = 1 << 20;
   rc.partition_size_bytes = 64 * 1024;
+  rc.power.method = method;
+  rc.power.settle_ms = 1;
   RigOpenResult opened = OpenRig(rc);
   EXPECT_NE(opened.handle, nullptr) << opened.error;
   Rig& rig = opened.handle->rig();
@@ -85,6 +88,27 @@ TEST(PowerLossSimTest, HazardCutsLandOnHazardsWhenOneFlashCallIsManyCommands) {
     if (o["op"].get<std::string>().rfind("append", 0) == 0) ++in_appends;
   }
   EXPECT_EQ(in_appends, 0u);
+}
+
+// The replay command a failure prints runs one cut alone (--cut N). Rounds are reseeded,
+// so round N leaves the same bytes on flash whether it runs after rounds 1..N-1 or alone
+// (soft resets tear with the chip's random stream, which earlier rounds used to advance).
+TEST(PowerLossSimTest, ReplayOfOneCutLeavesTheSameFlashAsTheFullRun) {
+  const RigReport full = RunOnSim(
+      DefaultKvFactory(), CutEffect::kMixed, {}, PowerControlMethod::kSoftReset);
+  const auto& outcomes = full.figures["power_loss"]["outcomes"];
+  ASSERT_GT(outcomes.size(), 20u);
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const uint64_t cut = outcomes[i]["cut"].get<uint64_t>();
+    SCOPED_TRACE("cut " + std::to_string(cut));
+    const RigReport one = RunOnSim(
+        DefaultKvFactory(), CutEffect::kMixed, [cut](PowerLossConfig& c) { c.only_cut = cut; },
+        PowerControlMethod::kSoftReset);
+    const auto& replayed = one.figures["power_loss"]["outcomes"];
+    ASSERT_EQ(replayed.size(), 1u);
+    EXPECT_EQ(replayed[0]["image_crc32"], outcomes[i]["image_crc32"]);
+    EXPECT_EQ(replayed[0]["op"], outcomes[i]["op"]);
+  }
 }
 
 }  // namespace

@@ -77,6 +77,8 @@ class RamFlash final : public Flash {
   // Sets the per-sector erase counts (wear) of a device restored from a checkpoint.
   // kInvalidArgument: not one count per sector.
   Status RestoreEraseCounts(std::span<const uint64_t> counts);
+  // Restarts the noise of unstable torn cells from `seed` (exact replays).
+  void ReseedReadNoise(uint64_t seed) { read_noise_ = SeededRandom(seed); }
   // Program + erase calls that reached the array (used to plan power-cut sweeps).
   uint64_t mutating_ops() const { return counters_.program_ops + counters_.erase_ops; }
 

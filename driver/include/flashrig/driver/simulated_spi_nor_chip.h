@@ -133,6 +133,9 @@ class SimulatedSpiNorChip final : public SpiDevice {
   // Sets the erase counts (wear) of a chip restored from a checkpoint, one per smallest
   // erase unit. kInvalidArgument: wrong length.
   Status RestoreEraseCounts(std::span<const uint64_t> counts);
+  // Restarts the chip's random streams (sampled op times, unstable reads) from `seed`, so
+  // what follows does not depend on what the chip did before (exact replays).
+  void Reseed(uint64_t seed);
   // Duration of the last program/erase/status write started (what the model charged).
   Clock::Duration last_op_duration() const { return last_op_duration_; }
   std::span<const std::byte> sfdp() const { return sfdp_; }

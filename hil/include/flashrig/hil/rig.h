@@ -86,6 +86,10 @@ struct Rig {
   // (real chips; image: files are written back on close).
   std::function<ChipState()> get_chip_state{};
   std::function<Status(const ChipState&)> set_chip_state{};
+  // Restarts the in-process device's random streams (sampled times, unstable reads) so a
+  // power-loss round depends only on its seed, not on the rounds before it: `--cut N`
+  // then replays round N exactly. Empty = nothing to reseed (real chips).
+  std::function<void(uint64_t seed)> reseed{};
   // Saves the whole device image (ram/sim/image targets); empty = not possible.
   std::function<Status(const std::string& path)> save_image{};
   // Cumulative chip busy time per kind as the driver saw it by WIP polling (SPI NOR
