@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "flashrig/driver/ftdi_url.h"
 #include "flashrig/driver/mpsse_emulator.h"
 #include "flashrig/hil/part_config.h"
 
@@ -55,6 +56,8 @@ class FtdiTarget final : public Target {
   driver::SimulatedSpiNorChip* chip() override { return chip_.get(); }
   VirtualClock* virtual_clock() override { return virtual_clock_; }
   CutSpiBus* cut_bus() override { return cut_bus_.get(); }
+  driver::SpiBus* OpenSupplyChannel(const std::string& ftdi_url, uint32_t pin, bool active_low,
+                                    std::string* error, bool* bad_input) override;
 
   std::string url_;
   std::unique_ptr<Clock> clock_;
@@ -66,7 +69,56 @@ class FtdiTarget final : public Target {
   std::unique_ptr<CutSpiBus> cut_bus_;     // In front of bus_; the driver talks through it.
   std::optional<driver::ChipModel> part_;  // What cut_bus_ classifies erase opcodes by.
   std::unique_ptr<driver::SpiNorFlash> flash_;
+  // The channel with the supply switch (OpenSupplyChannel); on the emulator it drives
+  // chip_, so it is destroyed before it.
+  std::unique_ptr<driver::FtdiSpiBus> supply_bus_;
 };
+
+driver::SpiBus* FtdiTarget::OpenSupplyChannel(const std::string& ftdi_url, uint32_t pin,
+                                              bool active_low, std::string* error,
+                                              bool* bad_input) {
+  *bad_input = true;
+  driver::FtdiOptions options;
+  options.url = ftdi_url;
+  if (pin > 15) {
+    *error = "power_control.pin " + std::to_string(pin) + ": an FTDI channel has GPIO 0-15";
+    return nullptr;
+  }
+  options.pins.chip_power = static_cast<int8_t>(pin);
+  options.pins.chip_power_active_high = !active_low;
+  // Nothing is selected on this channel: put its unused chip select on the power pin's
+  // neighbour so the two never collide (CS is an output idling high).
+  options.pins.chip_select = static_cast<uint8_t>(pin == 3 ? 4 : 3);
+  std::string message;
+  Result<std::unique_ptr<driver::FtdiSpiBus>> bus = Status::Unimplemented();
+  if (chip_ != nullptr) {
+    // Emulated: a second MPSSE engine on the same board, its GPIO wired to the simulated
+    // chip's supply only. The emulated device is the multi-channel part the URL names.
+    Result<driver::FtdiUrl> parsed = driver::ParseFtdiUrl(ftdi_url, &message);
+    if (!parsed.ok()) {
+      *error = ftdi_url + ": " + message;
+      return nullptr;
+    }
+    driver::MpsseEmulatorOptions emu_options{.pins = options.pins, .clock = virtual_clock_};
+    emu_options.chip_type = parsed->product_id == driver::kFt4232hProductId
+                                ? driver::FtdiChipType::kFt4232H
+                            : parsed->product_id == driver::kFt232hProductId
+                                ? driver::FtdiChipType::kFt232H
+                                : driver::FtdiChipType::kFt2232H;
+    emu_options.serial = "FREMUPWR1";
+    auto emu = std::make_unique<driver::MpsseEmulator>(*chip_, emu_options);
+    bus = driver::OpenFtdiSpiBus(std::move(emu), options, *virtual_clock_, &message);
+  } else {
+    bus = driver::OpenFtdiSpiBus(driver::NewLibftdiPort(), options, *clock_, &message);
+  }
+  if (!bus.ok()) {
+    *bad_input = bus.status() == Status::InvalidArgument();
+    *error = "power_control.ftdi " + ftdi_url + ": " + message;
+    return nullptr;
+  }
+  supply_bus_ = std::move(bus).value();
+  return supply_bus_.get();
+}
 
 const driver::PartDatabase& Parts(const TargetOptions& options, driver::PartDatabase* loaded) {
   if (options.parts != nullptr) return *options.parts;

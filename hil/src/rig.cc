@@ -142,13 +142,16 @@ std::string MakeBusPowerSwitch(const RigConfig& config, Target& t, bool* bad_inp
         "ftdi://), not {}",
         method, config.target);
   }
+  driver::SpiBus* supply = nullptr;
   if (pc.method == PowerControlMethod::kGpio) {
     if (!pc.ftdi_url.empty()) {
-      return "power_control.ftdi (a switch on another FTDI channel) is not supported yet: "
-             "wire the switch to a pin of the target's own channel and drop \"ftdi\"";
+      std::string error;
+      supply = t.OpenSupplyChannel(pc.ftdi_url, pc.pin, pc.active_low, &error, bad_input);
+      if (supply == nullptr) return error;
     }
     // Switch the supply on: proves the line is wired before a campaign relies on it.
-    const Status s = t.cut_bus()->SetControlLine(driver::SpiControlLine::kChipPower, true);
+    const Status s = (supply != nullptr ? *supply : static_cast<driver::SpiBus&>(*t.cut_bus()))
+                         .SetControlLine(driver::SpiControlLine::kChipPower, true);
     if (s == Status::Unimplemented()) {
       return fmt::format("power_control.pin {}: the target has no chip-power line wired", pc.pin);
     }
@@ -165,7 +168,8 @@ std::string MakeBusPowerSwitch(const RigConfig& config, Target& t, bool* bad_inp
     if (!got.ok()) return got.status();
     return *got == id ? Status::Ok() : Status::Unavailable();
   };
-  *out = std::make_unique<BusPowerSwitch>(*t.cut_bus(), t.clock(), pc.method, pc, check_alive);
+  *out = std::make_unique<BusPowerSwitch>(*t.cut_bus(), t.clock(), pc.method, pc, check_alive,
+                                         supply);
   return "";
 }
 

@@ -130,7 +130,7 @@ void BusPowerSwitch::Disarm() {
 
 Status BusPowerSwitch::Cut(driver::SpiBus& inner) {
   if (method_ == PowerControlMethod::kGpio) {
-    return inner.SetControlLine(SpiControlLine::kChipPower, false);
+    return (supply_ != nullptr ? *supply_ : inner).SetControlLine(SpiControlLine::kChipPower, false);
   }
   static constexpr std::array<std::byte, 1> kEnable{std::byte{driver::spi_nor::kResetEnable}};
   static constexpr std::array<std::byte, 1> kReset{std::byte{driver::spi_nor::kReset}};
@@ -149,7 +149,8 @@ Status BusPowerSwitch::PowerOn() {
     const Clock::Duration off = std::chrono::milliseconds(config_.off_ms);
     const Clock::Duration elapsed = clock_.Now() - cut_at_;
     if (elapsed < off) clock_.SleepFor(off - elapsed);
-    if (const Status s = bus_.SetControlLine(SpiControlLine::kChipPower, true); !s.ok()) return s;
+    driver::SpiBus& supply = supply_ != nullptr ? *supply_ : bus_;
+    if (const Status s = supply.SetControlLine(SpiControlLine::kChipPower, true); !s.ok()) return s;
   }
   // After power-up (tPUW) or a reset (tRST, 30 us at most on the parts we know).
   clock_.SleepFor(std::max<Clock::Duration>(std::chrono::milliseconds(config_.settle_ms),

@@ -227,11 +227,52 @@ TEST(BusPowerSwitchTest, RigsThatCannotCutAreRejectedWhenOpened) {
   EXPECT_TRUE(opened.bad_input);
   EXPECT_NE(opened.error.find("needs an SPI NOR target"), std::string::npos) << opened.error;
 
+  // A supply channel that does not exist (an FT232H has only interface A).
   rc = EmuGpioRig();
-  rc.power.ftdi_url = "ftdi://ftdi:232h:OTHER/2";
+  rc.power.ftdi_url = "ftdi://ftdi:232h/2";
   opened = OpenRig(rc);
   EXPECT_EQ(opened.handle, nullptr);
-  EXPECT_NE(opened.error.find("not supported yet"), std::string::npos) << opened.error;
+  EXPECT_TRUE(opened.bad_input);
+  EXPECT_NE(opened.error.find("power_control.ftdi ftdi://ftdi:232h/2"), std::string::npos)
+      << opened.error;
+}
+
+// The supply switch on channel B of an FT2232H while the chip hangs off channel A: the
+// rig URL gets no power pin, the second (emulated) channel's GPIO drives the supply.
+RigConfig EmuGpioOnChannelBRig() {
+  RigConfig rc = EmuGpioRig();
+  rc.name = "emu-gpio-channel-b";
+  rc.power.ftdi_url = "ftdi://ftdi:2232h/2";
+  rc.power.pin = 5;
+  return rc;
+}
+
+TEST(BusPowerSwitchTest, GpioOnAnotherChannelCutsAndRestoresTheSupply) {
+  RegisterFtdiTargets();
+  RigOpenResult opened = OpenRig(EmuGpioOnChannelBRig());
+  ASSERT_NE(opened.handle, nullptr) << opened.error;
+  Rig& rig = opened.handle->rig();
+  ASSERT_NE(rig.power, nullptr);
+  EXPECT_STREQ(rig.power->method(), "gpio");
+  std::vector<std::byte> back(16);
+  ASSERT_TRUE(rig.flash->Erase(0, 4096).ok());
+  rig.power->ArmCut(
+      {.mutating_op = 1, .outcome = CutOutcome::kTorn, .seed = 1, .typical_fraction = 0.5});
+  EXPECT_EQ(rig.flash->Program(0, std::vector<std::byte>(256, std::byte{0x00})),
+            Status::Unavailable());
+  EXPECT_TRUE(rig.power->last_cut().fired);
+  const Clock::TimePoint before = rig.clock->Now();
+  ASSERT_TRUE(rig.power->PowerOn().ok());  // Includes: the chip answers its JEDEC ID again.
+  EXPECT_GE(rig.clock->Now() - before, std::chrono::milliseconds(40 + 7));
+  // The supply really went away half-way: the page is partly programmed (had channel B
+  // not cut it, the program would have completed to all 00h).
+  std::vector<std::byte> page(256);
+  ASSERT_TRUE(rig.flash->Read(0, page).ok());
+  EXPECT_NE(page, std::vector<std::byte>(256, std::byte{0x00}));
+  EXPECT_NE(page, std::vector<std::byte>(256, std::byte{0xFF}));
+  ASSERT_TRUE(rig.flash->Erase(0, 4096).ok());
+  ASSERT_TRUE(rig.flash->Read(0, back).ok());
+  EXPECT_EQ(back, std::vector<std::byte>(16, std::byte{0xFF}));
 }
 
 // --- The campaign over the real-rig switches --------------------------------------------
@@ -285,6 +326,18 @@ TEST(PowerLossOverRealRigSwitchesTest, GpioOnTheEmulatedRigCatchesAckBeforeProgr
   EXPECT_GE(bad.figures["power_loss"]["cut_points"].get<int>(), 10);
   const RigReport good =
       RunPowerLoss(EmuGpioRig(), LogKvFactory(false), CutSchedule::kRandomOffsetUs, 16);
+  EXPECT_EQ(good.status, RunStatus::kPassed);
+  for (const auto& c : good.checks) EXPECT_TRUE(c.passed) << c.name << ": " << c.message;
+  ExpectPhysicalOffsets(good, "gpio");
+}
+
+TEST(PowerLossOverRealRigSwitchesTest, GpioOnAnotherChannelCatchesAckBeforeProgram) {
+  const RigReport bad =
+      RunPowerLoss(EmuGpioOnChannelBRig(), LogKvFactory(true), CutSchedule::kRandomOffsetUs, 16);
+  EXPECT_EQ(bad.status, RunStatus::kFailed);
+  EXPECT_GT(bad.figures["power_loss"]["failures"].get<int>(), 0);
+  const RigReport good =
+      RunPowerLoss(EmuGpioOnChannelBRig(), DefaultKvFactory(), CutSchedule::kRandomOffsetUs, 16);
   EXPECT_EQ(good.status, RunStatus::kPassed);
   for (const auto& c : good.checks) EXPECT_TRUE(c.passed) << c.name << ": " << c.message;
   ExpectPhysicalOffsets(good, "gpio");

@@ -84,14 +84,18 @@ class ChipPowerSwitch final : public PowerSwitch {
 // tRST). Then `check_alive` (RDID matches the part) must pass.
 class BusPowerSwitch final : public PowerSwitch {
  public:
-  // `bus` and `clock` must outlive the switch.
+  // `bus` and `clock` must outlive the switch. `supply` (gpio only): the bus whose
+  // kChipPower line switches the chip's supply when that is another FTDI channel; null =
+  // the target's own bus.
   BusPowerSwitch(CutSpiBus& bus, Clock& clock, PowerControlMethod method,
-                 const PowerControlConfig& config, std::function<Status()> check_alive)
+                 const PowerControlConfig& config, std::function<Status()> check_alive,
+                 driver::SpiBus* supply = nullptr)
       : bus_(bus),
         clock_(clock),
         method_(method),
         config_(config),
-        check_alive_(std::move(check_alive)) {}
+        check_alive_(std::move(check_alive)),
+        supply_(supply) {}
 
   void ArmCut(const CutPlan& plan) override;
   void Disarm() override;
@@ -113,6 +117,7 @@ class BusPowerSwitch final : public PowerSwitch {
   PowerControlMethod method_;
   PowerControlConfig config_;
   std::function<Status()> check_alive_;
+  driver::SpiBus* supply_ = nullptr;
   uint64_t base_ops_ = 0;
   uint64_t cuts_ = 0;
   Clock::TimePoint cut_at_{};

@@ -35,6 +35,18 @@ class Target {
   // The bus decorator between the SPI NOR driver and the bus (sim:, ftdi-emu:, ftdi://):
   // power-loss campaigns cut mid-operation through it.
   virtual CutSpiBus* cut_bus() { return nullptr; }
+  // Opens another FTDI channel (`ftdi_url`) whose GPIO `pin` switches this chip's supply
+  // (a load switch wired to e.g. channel B of an FT2232H), and returns it as a bus whose
+  // kChipPower line is that switch. The target owns it. On failure returns nullptr and
+  // sets *error, and *bad_input when the URL or pin is wrong rather than the device.
+  virtual driver::SpiBus* OpenSupplyChannel(const std::string& ftdi_url, uint32_t /*pin*/,
+                                            bool /*active_low*/, std::string* error,
+                                            bool* bad_input) {
+    *error = "a supply switch on another FTDI channel needs an ftdi:// or ftdi-emu: target, "
+             "not " + ftdi_url + " beside " + url();
+    *bad_input = true;
+    return nullptr;
+  }
   // Writes the contents back where the URL keeps them (image files). kOk if the target
   // keeps nothing; kUnavailable on I/O errors.
   virtual Status Flush() { return Status::Ok(); }
