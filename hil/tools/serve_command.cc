@@ -1,11 +1,13 @@
-// `flashrig serve --serprog tcp:127.0.0.1:PORT|pty --target sim:...`: exposes a simulated
-// chip as a serprog programmer so flashrom (or any serprog client) can drive it, with
-// flashrig's fault injection in play. Runs until SIGINT/SIGTERM, then saves and exits 0.
+// `flashrig serve --serprog tcp:127.0.0.1:PORT|pty --target sim:...|ftdi://...`: exposes a
+// simulated chip (with flashrig's fault injection in play), or a chip on an FTDI bridge, as
+// a serprog programmer so flashrom (or any serprog client) can drive it. Runs until SIGINT/SIGTERM,
+// then saves and exits 0.
 #include <fmt/format.h>
 #include <signal.h>
 
 #include <atomic>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "cli.h"
@@ -69,20 +71,32 @@ int Serve(const ServeArgs& args) {
   hil::Target& target = *opened.target;
   driver::SimulatedSpiNorChip* chip = target.chip();
   VirtualClock* chip_clock = target.virtual_clock();
-  if (chip == nullptr || chip_clock == nullptr) {
+  // What the programmer speaks to: the target's SPI bus, i.e. the simulated chip's pins,
+  // or the MPSSE path of an ftdi:// device (flashrig as a serprog bridge for an FT232H)
+  // or of the emulated one.
+  driver::SpiBus* bus = target.cut_bus();
+  if (bus == nullptr || target.spi_nor() == nullptr) {
     // A serprog server speaks SPI; ram:/image: targets have no chip to speak to.
     fmt::print(stderr,
-               "serve: --target {}: not an SPI chip target (use sim:PART.json or sim:NAME)\n",
+               "serve: --target {}: not an SPI chip target (use sim:PART.json, sim:NAME, "
+               "ftdi-emu:PART.json or ftdi://...)\n",
                args.target);
+    return kExitBadInput;
+  }
+  if (args.power_cut_after_bytes > 0 && chip == nullptr) {
+    fmt::print(stderr, "serve: --power-cut-after-bytes needs a simulated chip (sim:, ftdi-emu:)\n");
     return kExitBadInput;
   }
 
   const SystemClock wall_clock;
-  driver::SpiDeviceBus chip_bus(*chip);
-  driver::SerprogPacedBus paced(chip_bus, *chip_clock, wall_clock, args.speedup);
-  driver::SerprogServer server(paced, {.programmer_name = args.name,
-                                       .max_write_bytes = args.max_write_bytes,
-                                       .max_read_bytes = args.max_read_bytes});
+  // Simulated chips live in virtual time: pace it to the wall clock (x speedup) so a
+  // client's timeouts see realistic busy times. A real chip paces itself.
+  std::optional<driver::SerprogPacedBus> paced;
+  if (chip_clock != nullptr) paced.emplace(*bus, *chip_clock, wall_clock, args.speedup);
+  driver::SpiBus& served_bus = paced ? static_cast<driver::SpiBus&>(*paced) : *bus;
+  driver::SerprogServer server(served_bus, {.programmer_name = args.name,
+                                            .max_write_bytes = args.max_write_bytes,
+                                            .max_read_bytes = args.max_read_bytes});
   const driver::ChipPowerCut cut{
       .after_wire_bytes = args.power_cut_after_bytes, .effect = effect, .seed = args.seed};
   if (args.power_cut_after_bytes > 0) chip->SchedulePowerCut(cut);
@@ -92,7 +106,7 @@ int Serve(const ServeArgs& args) {
   service_options.on_client = [&] {
     // Like a user power-cycling the board between flashrom runs: a cut chip comes back,
     // and the cut is armed again for the next run.
-    if (!chip->powered()) {
+    if (chip != nullptr && !chip->powered()) {
       chip->PowerOn();
       if (args.power_cut_after_bytes > 0) chip->SchedulePowerCut(cut);
       Say("serprog: chip powered on again for the new client");
@@ -104,10 +118,12 @@ int Serve(const ServeArgs& args) {
     return kExitDeviceError;
   }
 
-  const auto& m = chip->model();
-  Say(fmt::format("serve: {} ({} {}, JEDEC {:02X} {:02X} {:02X}, {} KiB), speedup {}", args.target,
-                  m.vendor, m.name, m.jedec_id[0], m.jedec_id[1], m.jedec_id[2],
-                  m.size_bytes / 1024, paced.speedup()));
+  const driver::ProbeInfo& info = target.spi_nor()->info();
+  const std::string part = info.part ? info.part->vendor + " " + info.part->name : "unknown part";
+  Say(fmt::format("serve: {} ({}, JEDEC {:02X} {:02X} {:02X}, {} KiB){}", args.target, part,
+                  info.jedec_id[0], info.jedec_id[1], info.jedec_id[2],
+                  target.spi_nor()->geometry().size_bytes / 1024,
+                  paced ? fmt::format(", speedup {}", paced->speedup()) : std::string()));
   if (endpoint.kind == hil::SerprogEndpoint::Kind::kPty) {
     Say(fmt::format("serve: flashrom -p serprog:dev={}:115200", service->address()));
   } else {
@@ -154,7 +170,8 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--serprog", args.endpoint,
                   "tcp:[HOST:]PORT (loopback unless HOST is given; port 0 = any) or pty")
       ->required();
-  cmd->add_option("--target", args.target, "sim:PART.json[?image=FILE&...] or sim:NAME")
+  cmd->add_option("--target", args.target,
+                  "sim:PART.json[?image=FILE&...], sim:NAME, ftdi-emu:PART.json or ftdi://...")
       ->required();
   cmd->add_option("--speedup", args.speedup,
                   "Simulated seconds per wall second (1 = datasheet pace)")

@@ -1,9 +1,17 @@
 // flashrom's chip database must recognise every shipped part we simulate, by JEDEC ID,
 // through `flashrig serve` (one server per part, ephemeral loopback port, deadlines on
-// every process). Without flashrom the test fails (not skips).
+// every process), and flashrom reads a chip served through the emulated FT232H's MPSSE
+// path. Without flashrom the test fails (not skips).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <regex>
+#include <string>
 
 #include "hil/serprog_subprocess.h"
 
@@ -71,6 +79,45 @@ INSTANTIATE_TEST_SUITE_P(
                     "Found Macronix flash chip \"MX25L25635F/MX25L25645G\" (32768 kB, SPI)"},
         ShippedPart{"mt25ql256", "Found Micron flash chip \"MT25QL256\" (32768 kB, SPI)"}),
     PartName);
+
+// flashrom -> serprog -> flashrig serve -> FtdiSpiBus -> MPSSE emulator -> simulated chip:
+// the same byte path `flashrig serve --target ftdi://...` takes to a real FT232H.
+TEST(FlashromOverFtdiTest, FlashromProbesAndReadsAChipBehindTheEmulatedFt232h) {
+  const std::string flashrom = FindFlashrom();
+  ASSERT_FALSE(flashrom.empty()) << "flashrom not found (scripts/setup.sh installs it)";
+  Subprocess serve;
+  std::string error;
+  const std::string target = "ftdi-emu:" + SourceDir() + "/configs/parts/w25q16jv.json";
+  ASSERT_TRUE(serve.Start(
+      {FLASHRIG_BINARY, "serve", "--serprog", "tcp:0", "--target", target, "--speedup", "100000"},
+      &error))
+      << error;
+  ASSERT_TRUE(serve.WaitForOutput("serprog: listening on", 20s)) << serve.output();
+  std::smatch m;
+  const std::string out = serve.output();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex("listening on tcp:127\\.0\\.0\\.1:([0-9]+)")))
+      << out;
+  char dir[] = "/tmp/flashrig-ftdi-serve-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string read_file = std::string(dir) + "/read.bin";
+  Subprocess read;
+  ASSERT_TRUE(
+      read.Start({flashrom, "-p", "serprog:ip=127.0.0.1:" + m[1].str(), "-r", read_file}, &error))
+      << error;
+  EXPECT_EQ(read.Wait(120s), 0) << read.output();
+  EXPECT_NE(read.output().find("Found Winbond flash chip \"W25Q16.V\" (2048 kB, SPI)"),
+            std::string::npos)
+      << read.output();
+  // A fresh simulated chip is blank: every byte flashrom read back is FFh.
+  std::ifstream in(read_file, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.size(), 2u * 1024 * 1024);
+  EXPECT_EQ(bytes.find_first_not_of('\xFF'), std::string::npos);
+  std::remove(read_file.c_str());
+  ::rmdir(dir);
+  serve.Signal(SIGINT);
+  EXPECT_EQ(serve.Wait(10s), 0) << serve.output();
+}
 
 }  // namespace
 }  // namespace flashrig::testing
