@@ -150,8 +150,8 @@ std::string MakeBusPowerSwitch(const RigConfig& config, Target& t, bool* bad_inp
       if (supply == nullptr) return error;
     }
     // Switch the supply on: proves the line is wired before a campaign relies on it.
-    const Status s = (supply != nullptr ? *supply : static_cast<driver::SpiBus&>(*t.cut_bus()))
-                         .SetControlLine(driver::SpiControlLine::kChipPower, true);
+    driver::SpiBus& supply_line = supply != nullptr ? *supply : *t.cut_bus();
+    const Status s = supply_line.SetControlLine(driver::SpiControlLine::kChipPower, true);
     if (s == Status::Unimplemented()) {
       return fmt::format("power_control.pin {}: the target has no chip-power line wired", pc.pin);
     }

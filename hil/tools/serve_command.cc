@@ -93,7 +93,7 @@ int Serve(const ServeArgs& args) {
   // client's timeouts see realistic busy times. A real chip paces itself.
   std::optional<driver::SerprogPacedBus> paced;
   if (chip_clock != nullptr) paced.emplace(*bus, *chip_clock, wall_clock, args.speedup);
-  driver::SpiBus& served_bus = paced ? static_cast<driver::SpiBus&>(*paced) : *bus;
+  driver::SpiBus& served_bus = paced ? *paced : *bus;
   driver::SerprogServer server(served_bus, {.programmer_name = args.name,
                                             .max_write_bytes = args.max_write_bytes,
                                             .max_read_bytes = args.max_read_bytes});

@@ -2,6 +2,8 @@
 // after the body, reads 00h and its checksum matches. Mount resyncs on 16-byte boundaries.
 #include "log_kv.h"
 
+#include <gtest/gtest.h>
+
 namespace flashrig::hil::testing {
 namespace {
 
@@ -130,6 +132,26 @@ Status LogKv::GarbageCollect() {
   // Nothing to reclaim in a test log that is never compacted; still flush like any op.
   if (!mounted_) return Status::FailedPrecondition();
   return FlushPending();
+}
+
+KvFactory LogKvFactory(bool ack_before_program) {
+  return [ack_before_program](driver::Flash& flash) -> std::unique_ptr<KvUnderTest> {
+    return std::make_unique<LogKv>(flash, ack_before_program);
+  };
+}
+
+RigReport RunPowerLossOn(Rig& rig, const PowerLossConfig& config, const KvFactory& kv,
+                         uint64_t seed) {
+  PowerLossCampaign campaign(config, kv);
+  EXPECT_EQ(campaign.CheckRig(rig), "");
+  CampaignConfig cc;
+  cc.seed = seed;
+  CampaignContext ctx;
+  ctx.rig = &rig;
+  ctx.config = &cc;
+  RigReport report;
+  EXPECT_TRUE(campaign.Run(ctx, report).ok()) << report.error;
+  return report;
 }
 
 }  // namespace flashrig::hil::testing

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "flashrig/hil/kv_under_test.h"
+#include "flashrig/hil/power_loss_campaign.h"
 
 namespace flashrig::hil::testing {
 
@@ -40,5 +41,13 @@ class LogKv final : public KvUnderTest {
   std::map<std::string, std::vector<std::byte>> index_;
   std::optional<std::vector<std::byte>> pending_;
 };
+
+// A factory for the power-loss campaign: LogKv, correct or acknowledging before it programs.
+KvFactory LogKvFactory(bool ack_before_program);
+
+// Runs the power-loss campaign `config` with engine `kv` on an opened rig (campaign seed
+// `seed`), expecting the rig to suit it and the run to complete; returns its report.
+RigReport RunPowerLossOn(Rig& rig, const PowerLossConfig& config, const KvFactory& kv,
+                         uint64_t seed);
 
 }  // namespace flashrig::hil::testing

@@ -14,14 +14,8 @@
 namespace flashrig::hil {
 namespace {
 
-using testing::LogKv;
+using testing::LogKvFactory;
 using testing::RamRig;
-
-KvFactory LogKvFactory(bool broken) {
-  return [broken](driver::Flash& flash) -> std::unique_ptr<KvUnderTest> {
-    return std::make_unique<LogKv>(flash, broken);
-  };
-}
 
 struct Sweep {
   RigReport report;

@@ -13,6 +13,8 @@
 namespace flashrig::hil {
 namespace {
 
+using testing::LogKvFactory;
+
 RigReport RunOnSim(const KvFactory& kv, CutEffect effect,
                    const std::function<void(PowerLossConfig&)>& adjust = {},
                    PowerControlMethod method = PowerControlMethod::kNone) {
@@ -34,22 +36,7 @@ RigReport RunOnSim(const KvFactory& kv, CutEffect effect,
   config.schedule = CutSchedule::kEveryOp;
   config.effect = effect;
   if (adjust) adjust(config);
-  PowerLossCampaign campaign(config, kv);
-  EXPECT_EQ(campaign.CheckRig(rig), "");
-  CampaignConfig cc;
-  cc.seed = 5;
-  CampaignContext ctx;
-  ctx.rig = &rig;
-  ctx.config = &cc;
-  RigReport report;
-  EXPECT_TRUE(campaign.Run(ctx, report).ok()) << report.error;
-  return report;
-}
-
-KvFactory LogKvFactory(bool broken) {
-  return [broken](driver::Flash& flash) -> std::unique_ptr<KvUnderTest> {
-    return std::make_unique<testing::LogKv>(flash, broken);
-  };
+  return testing::RunPowerLossOn(rig, config, kv, 5);
 }
 
 TEST(PowerLossSimTest, TicKvSurvivesEveryCut) {
@@ -94,8 +81,8 @@ TEST(PowerLossSimTest, HazardCutsLandOnHazardsWhenOneFlashCallIsManyCommands) {
 // so round N leaves the same bytes on flash whether it runs after rounds 1..N-1 or alone
 // (soft resets tear with the chip's random stream, which earlier rounds used to advance).
 TEST(PowerLossSimTest, ReplayOfOneCutLeavesTheSameFlashAsTheFullRun) {
-  const RigReport full = RunOnSim(
-      DefaultKvFactory(), CutEffect::kMixed, {}, PowerControlMethod::kSoftReset);
+  const RigReport full =
+      RunOnSim(DefaultKvFactory(), CutEffect::kMixed, {}, PowerControlMethod::kSoftReset);
   const auto& outcomes = full.figures["power_loss"]["outcomes"];
   ASSERT_GT(outcomes.size(), 20u);
   for (size_t i = 0; i < outcomes.size(); ++i) {

@@ -22,6 +22,7 @@ namespace flashrig::hil {
 namespace {
 
 using driver::SpiSegment;
+using testing::LogKvFactory;
 
 std::string Part() {
   const char* src = std::getenv("FLASHRIG_SOURCE_DIR");
@@ -277,12 +278,6 @@ TEST(BusPowerSwitchTest, GpioOnAnotherChannelCutsAndRestoresTheSupply) {
 
 // --- The campaign over the real-rig switches --------------------------------------------
 
-KvFactory LogKvFactory(bool broken) {
-  return [broken](driver::Flash& flash) -> std::unique_ptr<KvUnderTest> {
-    return std::make_unique<testing::LogKv>(flash, broken);
-  };
-}
-
 RigReport RunPowerLoss(const RigConfig& rc, const KvFactory& kv, CutSchedule schedule,
                        uint32_t cut_count) {
   RegisterFtdiTargets();
@@ -295,16 +290,7 @@ RigReport RunPowerLoss(const RigConfig& rc, const KvFactory& kv, CutSchedule sch
   config.operations = 24;
   config.schedule = schedule;
   config.cut_count = cut_count;
-  PowerLossCampaign campaign(config, kv);
-  EXPECT_EQ(campaign.CheckRig(rig), "");
-  CampaignConfig cc;
-  cc.seed = 11;
-  CampaignContext ctx;
-  ctx.rig = &rig;
-  ctx.config = &cc;
-  RigReport report;
-  EXPECT_TRUE(campaign.Run(ctx, report).ok()) << report.error;
-  return report;
+  return testing::RunPowerLossOn(rig, config, kv, 11);
 }
 
 void ExpectPhysicalOffsets(const RigReport& r, const char* method) {

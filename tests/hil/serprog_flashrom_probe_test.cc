@@ -3,14 +3,12 @@
 // every process), and flashrom reads a chip served through the emulated FT232H's MPSSE
 // path. Without flashrom the test fails (not skips).
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <regex>
 #include <string>
 
 #include "hil/serprog_subprocess.h"
@@ -44,20 +42,13 @@ TEST_P(FlashromProbeTest, FlashromRecognisesTheSimulatedPart) {
       << "flashrom not found: the serprog end-to-end test needs Debian's flashrom "
          "(apt-get install flashrom; scripts/setup.sh installs it)";
   Subprocess serve;
-  std::string error;
-  const std::string target = "sim:" + SourceDir() + "/configs/parts/" + GetParam().file + ".json";
-  ASSERT_TRUE(serve.Start(
-      {FLASHRIG_BINARY, "serve", "--serprog", "tcp:0", "--target", target, "--speedup", "100000"},
-      &error))
-      << error;
-  ASSERT_TRUE(serve.WaitForOutput("serprog: listening on", 20s)) << serve.output();
-  std::smatch m;
-  const std::string out = serve.output();
-  ASSERT_TRUE(std::regex_search(out, m, std::regex("listening on tcp:127\\.0\\.0\\.1:([0-9]+)")))
-      << out;
+  const std::string programmer =
+      StartServe(serve, "sim:" + SourceDir() + "/configs/parts/" + GetParam().file + ".json");
+  ASSERT_FALSE(programmer.empty());
 
   Subprocess probe;
-  ASSERT_TRUE(probe.Start({flashrom, "-p", "serprog:ip=127.0.0.1:" + m[1].str()}, &error)) << error;
+  std::string error;
+  ASSERT_TRUE(probe.Start({flashrom, "-p", programmer}, &error)) << error;
   probe.Wait(60s);
   EXPECT_FALSE(probe.timed_out()) << probe.output();
   EXPECT_NE(probe.output().find(GetParam().found_line), std::string::npos) << probe.output();
@@ -86,24 +77,15 @@ TEST(FlashromOverFtdiTest, FlashromProbesAndReadsAChipBehindTheEmulatedFt232h) {
   const std::string flashrom = FindFlashrom();
   ASSERT_FALSE(flashrom.empty()) << "flashrom not found (scripts/setup.sh installs it)";
   Subprocess serve;
-  std::string error;
-  const std::string target = "ftdi-emu:" + SourceDir() + "/configs/parts/w25q16jv.json";
-  ASSERT_TRUE(serve.Start(
-      {FLASHRIG_BINARY, "serve", "--serprog", "tcp:0", "--target", target, "--speedup", "100000"},
-      &error))
-      << error;
-  ASSERT_TRUE(serve.WaitForOutput("serprog: listening on", 20s)) << serve.output();
-  std::smatch m;
-  const std::string out = serve.output();
-  ASSERT_TRUE(std::regex_search(out, m, std::regex("listening on tcp:127\\.0\\.0\\.1:([0-9]+)")))
-      << out;
+  const std::string programmer =
+      StartServe(serve, "ftdi-emu:" + SourceDir() + "/configs/parts/w25q16jv.json");
+  ASSERT_FALSE(programmer.empty());
   char dir[] = "/tmp/flashrig-ftdi-serve-XXXXXX";
   ASSERT_NE(::mkdtemp(dir), nullptr);
   const std::string read_file = std::string(dir) + "/read.bin";
   Subprocess read;
-  ASSERT_TRUE(
-      read.Start({flashrom, "-p", "serprog:ip=127.0.0.1:" + m[1].str(), "-r", read_file}, &error))
-      << error;
+  std::string error;
+  ASSERT_TRUE(read.Start({flashrom, "-p", programmer, "-r", read_file}, &error)) << error;
   EXPECT_EQ(read.Wait(120s), 0) << read.output();
   EXPECT_NE(read.output().find("Found Winbond flash chip \"W25Q16.V\" (2048 kB, SPI)"),
             std::string::npos)

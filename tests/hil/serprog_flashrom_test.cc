@@ -8,7 +8,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 #include "hil/serprog_subprocess.h"
 #include "testing/bytes.h"
@@ -58,23 +57,6 @@ class FlashromTest : public ::testing::Test {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
-  // Starts `flashrig serve` and returns flashrom's programmer argument for it.
-  std::string StartServer(Subprocess& serve, const std::string& target) {
-    std::string error;
-    EXPECT_TRUE(serve.Start(
-        {FLASHRIG_BINARY, "serve", "--serprog", "tcp:0", "--target", target, "--speedup", "100000"},
-        &error))
-        << error;
-    EXPECT_TRUE(serve.WaitForOutput("serprog: listening on", 20s)) << serve.output();
-    std::smatch m;
-    const std::string out = serve.output();
-    if (!std::regex_search(out, m, std::regex("listening on tcp:127\\.0\\.0\\.1:([0-9]+)"))) {
-      ADD_FAILURE() << "no loopback address in: " << out;
-      return {};
-    }
-    return "serprog:ip=127.0.0.1:" + m[1].str();
-  }
-
   // Runs flashrom with `args`; returns its exit code (-1 = killed at the deadline).
   int Flashrom(const std::string& programmer, std::vector<std::string> args, std::string* output) {
     std::vector<std::string> argv = {flashrom_, "-p", programmer};
@@ -106,7 +88,7 @@ TEST_F(FlashromTest, ProbeReadEraseWriteVerifyAgainstSimulatedW25q16jv) {
   WriteFile(image_file, image);
 
   Subprocess serve;
-  const std::string programmer = StartServer(
+  const std::string programmer = StartServe(
       serve, "sim:" + SourceDir() + "/configs/parts/w25q16jv.json?image=" + chip_file.string());
   ASSERT_FALSE(programmer.empty());
   std::string out;

@@ -1,9 +1,11 @@
 // Test helper for the flashrom end-to-end tests: runs a program with stdout+stderr
 // captured, waits for output or exit with deadlines, and kills it on timeout or when the
-// helper dies, so a hung flashrom or server can never hang CI. Also finds flashrom.
+// helper dies, so a hung flashrom or server can never hang CI. Also finds flashrom and
+// starts `flashrig serve` (FLASHRIG_BINARY, set by tests/hil/CMakeLists.txt).
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -14,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -148,6 +151,26 @@ inline std::string FindFlashrom() {
     if (::access(c.c_str(), X_OK) == 0) return c;
   }
   return {};
+}
+
+// Starts `flashrig serve` in front of `target` on an ephemeral loopback port and returns
+// flashrom's programmer argument for it ("serprog:ip=127.0.0.1:PORT"); "" (with a test
+// failure) if the server did not come up.
+inline std::string StartServe(Subprocess& serve, const std::string& target) {
+  using namespace std::chrono_literals;
+  std::string error;
+  EXPECT_TRUE(serve.Start(
+      {FLASHRIG_BINARY, "serve", "--serprog", "tcp:0", "--target", target, "--speedup", "100000"},
+      &error))
+      << error;
+  EXPECT_TRUE(serve.WaitForOutput("serprog: listening on", 20s)) << serve.output();
+  std::smatch m;
+  const std::string out = serve.output();
+  if (!std::regex_search(out, m, std::regex("listening on tcp:127\\.0\\.0\\.1:([0-9]+)"))) {
+    ADD_FAILURE() << "no loopback address in: " << out;
+    return {};
+  }
+  return "serprog:ip=127.0.0.1:" + m[1].str();
 }
 
 }  // namespace flashrig::testing
