@@ -4,9 +4,9 @@
 
 #include <vector>
 
-#include "flashrig/driver/counting_flash.h"
-#include "flashrig/driver/ram_flash.h"
-#include "flashrig/driver/tracing_flash.h"
+#include "flashrig/driver/flash/counting_flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
+#include "flashrig/driver/flash/tracing_flash.h"
 
 namespace flashrig::driver {
 namespace {

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "flashrig/driver/ftdi_spi_bus.h"
-#include "flashrig/driver/mpsse_emulator.h"
-#include "flashrig/driver/simulated_spi_nor_chip.h"
-#include "flashrig/driver/spi_nor_flash.h"
-#include "flashrig/hil/part_config.h"
+#include "flashrig/driver/ftdi/ftdi_spi_bus.h"
+#include "flashrig/driver/ftdi/mpsse_emulator.h"
+#include "flashrig/driver/sim/simulated_spi_nor_chip.h"
+#include "flashrig/driver/spinor/spi_nor_flash.h"
+#include "flashrig/hil/config/part_config.h"
 
 namespace flashrig::driver {
 namespace {

@@ -7,10 +7,10 @@
 #include <chrono>
 #include <vector>
 
-#include "flashrig/driver/chip_model.h"
-#include "flashrig/driver/simulated_spi_nor_chip.h"
-#include "flashrig/driver/spi_device.h"
-#include "flashrig/driver/spi_nor_flash.h"
+#include "flashrig/driver/sim/simulated_spi_nor_chip.h"
+#include "flashrig/driver/spinor/chip_model.h"
+#include "flashrig/driver/spinor/spi_device.h"
+#include "flashrig/driver/spinor/spi_nor_flash.h"
 
 namespace flashrig::driver {
 namespace {

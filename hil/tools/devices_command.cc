@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "cli.h"
-#include "flashrig/driver/ftdi_port.h"
-#include "flashrig/driver/ftdi_url.h"
+#include "flashrig/driver/ftdi/ftdi_port.h"
+#include "flashrig/driver/ftdi/ftdi_url.h"
 
 namespace flashrig::cli {
 namespace {

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "cli.h"
-#include "flashrig/hil/flash_image.h"
-#include "flashrig/hil/part_config.h"
-#include "flashrig/hil/target.h"
+#include "flashrig/hil/config/part_config.h"
+#include "flashrig/hil/targets/flash_image.h"
+#include "flashrig/hil/targets/target.h"
 
 namespace flashrig::cli {
 namespace {

@@ -2,8 +2,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.h"
-#include "flashrig/hil/ftdi_target.h"
-#include "flashrig/hil/serprog_target.h"
+#include "flashrig/hil/targets/ftdi_target.h"
+#include "flashrig/hil/serprog/serprog_target.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"flashrig: SPI NOR flash benchmarks, qualification and KV storage tests"};

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "cli.h"
-#include "flashrig/driver/ram_flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
 #include "flashrig/kvstore/engine_storage.h"
 #include "flashrig/kvstore/error_code.h"
 #include "flashrig/kvstore/kv_store.h"

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
-#include "flashrig/hil/runner.h"
+#include "flashrig/hil/campaigns/runner.h"
 
 namespace flashrig::cli {
 

@@ -8,8 +8,8 @@
 #include <cstdio>
 
 #include "cli.h"
-#include "flashrig/hil/config.h"
-#include "flashrig/hil/runner.h"
+#include "flashrig/hil/campaigns/runner.h"
+#include "flashrig/hil/config/config.h"
 
 namespace flashrig::cli {
 namespace {

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
-#include "flashrig/hil/selfcheck.h"
+#include "flashrig/hil/campaigns/selfcheck.h"
 
 namespace flashrig::cli {
 

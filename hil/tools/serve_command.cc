@@ -11,13 +11,13 @@
 #include <string>
 
 #include "cli.h"
-#include "flashrig/clock.h"
-#include "flashrig/driver/serprog_paced_bus.h"
-#include "flashrig/driver/serprog_server.h"
-#include "flashrig/driver/spi_device.h"
-#include "flashrig/hil/serprog_endpoint.h"
-#include "flashrig/hil/serprog_service.h"
-#include "flashrig/hil/target.h"
+#include "flashrig/driver/flash/clock.h"
+#include "flashrig/driver/serprog/serprog_paced_bus.h"
+#include "flashrig/driver/serprog/serprog_server.h"
+#include "flashrig/driver/spinor/spi_device.h"
+#include "flashrig/hil/serprog/serprog_endpoint.h"
+#include "flashrig/hil/serprog/serprog_service.h"
+#include "flashrig/hil/targets/target.h"
 
 namespace flashrig::cli {
 namespace {

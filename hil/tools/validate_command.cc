@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
-#include "flashrig/hil/config.h"
+#include "flashrig/hil/config/config.h"
 
 namespace flashrig::cli {
 

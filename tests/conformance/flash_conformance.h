@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "flashrig/driver/flash.h"
+#include "flashrig/driver/flash/flash.h"
 
 namespace flashrig::testing {
 

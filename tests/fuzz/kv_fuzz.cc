@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "flashrig/driver/ram_flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
 #include "flashrig/kvstore/engine_storage.h"
 #include "flashrig/kvstore/siphash.h"
 #include "flashrig/kvstore/tickv_engine.h"

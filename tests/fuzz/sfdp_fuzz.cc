@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <span>
 
-#include "flashrig/driver/sfdp.h"
+#include "flashrig/driver/spinor/sfdp.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto bytes = std::as_bytes(std::span(data, size));

@@ -1,6 +1,6 @@
 // LogKv: records are 16-byte aligned; a record counts only once its commit byte, programmed
 // after the body, reads 00h and its checksum matches. Mount resyncs on 16-byte boundaries.
-#include "log_kv.h"
+#include "hil/log_kv.h"
 
 #include <gtest/gtest.h>
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "flashrig/hil/kv_under_test.h"
-#include "flashrig/hil/power_loss_campaign.h"
+#include "flashrig/hil/campaigns/kv_under_test.h"
+#include "flashrig/hil/campaigns/power_loss_campaign.h"
 
 namespace flashrig::hil::testing {
 

@@ -4,10 +4,10 @@
 
 #include <memory>
 
-#include "flashrig/driver/flash_wrapper.h"
-#include "flashrig/driver/ram_flash.h"
-#include "flashrig/hil/rig.h"
-#include "flashrig/hil/rig_power_switches.h"
+#include "flashrig/driver/flash/flash_wrapper.h"
+#include "flashrig/driver/flash/ram_flash.h"
+#include "flashrig/hil/targets/rig.h"
+#include "flashrig/hil/targets/rig_power_switches.h"
 
 namespace flashrig::hil::testing {
 

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "conformance/flash_conformance.h"
-#include "flashrig/driver/ftdi_spi_bus.h"
-#include "flashrig/driver/spi_nor_flash.h"
-#include "flashrig/hil/ftdi_target.h"
-#include "flashrig/hil/part_config.h"
-#include "flashrig/hil/partition_flash.h"
-#include "flashrig/random.h"
+#include "flashrig/driver/flash/random.h"
+#include "flashrig/driver/ftdi/ftdi_spi_bus.h"
+#include "flashrig/driver/spinor/spi_nor_flash.h"
+#include "flashrig/hil/config/part_config.h"
+#include "flashrig/hil/targets/ftdi_target.h"
+#include "flashrig/hil/targets/partition_flash.h"
 
 namespace flashrig::driver {
 namespace {

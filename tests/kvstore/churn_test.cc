@@ -4,7 +4,7 @@
 
 #include <optional>
 
-#include "flashrig/driver/ram_flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
 #include "kvstore/kv_test_util.h"
 #include "testing/test_seed.h"
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "flashrig/driver/ram_flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
 #include "flashrig/kvstore/tickv_engine.h"
 #include "kvstore/kv_test_util.h"
 

@@ -2,7 +2,7 @@
 // key object, home regions, object bytes and a whole image after append/invalidate/gc.
 #include <gtest/gtest.h>
 
-#include "flashrig/driver/ram_flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
 #include "flashrig/kvstore/crc32.h"
 #include "flashrig/kvstore/engine_storage.h"
 #include "flashrig/kvstore/object_format.h"

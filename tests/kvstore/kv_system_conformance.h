@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "flashrig/driver/ram_flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
 #include "flashrig/kvstore/kv_system.h"
 
 namespace flashrig::kv::testing {

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "flashrig/driver/ram_flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
+#include "flashrig/driver/flash/random.h"
 #include "flashrig/kvstore/engine_storage.h"
 #include "flashrig/kvstore/siphash.h"
 #include "flashrig/kvstore/tickv_engine.h"
-#include "flashrig/random.h"
 
 namespace flashrig::kv::testing {
 

@@ -5,12 +5,12 @@
 #include <optional>
 #include <sstream>
 
-#include "flashrig/driver/counting_flash.h"
+#include "flashrig/driver/flash/counting_flash.h"
+#include "flashrig/driver/flash/random.h"
 #include "flashrig/kvstore/engine_storage.h"
 #include "flashrig/kvstore/region_scan.h"
 #include "flashrig/kvstore/siphash.h"
 #include "flashrig/kvstore/tickv_engine.h"
-#include "flashrig/random.h"
 
 namespace flashrig::kv::testing {
 

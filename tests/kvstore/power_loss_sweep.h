@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "flashrig/driver/flash.h"
-#include "flashrig/driver/ram_flash.h"
+#include "flashrig/driver/flash/flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
 
 namespace flashrig::kv::testing {
 

@@ -4,7 +4,7 @@
 // tickv_engine_test.cc proves append/invalidate never erase.)
 #include <gtest/gtest.h>
 
-#include "flashrig/driver/ram_flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
 #include "flashrig/kvstore/crc32.h"
 #include "flashrig/kvstore/object_format.h"
 #include "flashrig/kvstore/tickv_engine.h"

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "flashrig/driver/ram_flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
 #include "flashrig/kvstore/object_format.h"
 #include "kvstore/kv_test_util.h"
 #include "testing/bytes.h"

@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "flashrig/driver/ram_flash.h"
+#include "flashrig/driver/flash/ram_flash.h"
 #include "flashrig/kvstore/engine_storage.h"
 #include "flashrig/kvstore/region_scan.h"
 #include "flashrig/kvstore/tickv_engine.h"

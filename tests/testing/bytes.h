@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "flashrig/random.h"
+#include "flashrig/driver/flash/random.h"
 
 namespace flashrig::testing {
 

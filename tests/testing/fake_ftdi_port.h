@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "flashrig/driver/ftdi_port.h"
-#include "flashrig/driver/ftdi_url.h"
+#include "flashrig/driver/ftdi/ftdi_port.h"
+#include "flashrig/driver/ftdi/ftdi_url.h"
 
 namespace flashrig::testing {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "flashrig/driver/spi_bus.h"
+#include "flashrig/driver/spinor/spi_bus.h"
 
 namespace flashrig::testing {
 

@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "flashrig/driver/flash.h"
+#include "flashrig/driver/flash/flash.h"
 #include "flashrig/kvstore/key_index.h"
 
 namespace flashrig::kv {

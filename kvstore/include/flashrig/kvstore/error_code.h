@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <ostream>
 
-#include "flashrig/status.h"
+#include "flashrig/driver/flash/status.h"
 
 namespace flashrig::kv {
 

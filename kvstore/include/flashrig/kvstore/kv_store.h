@@ -7,10 +7,10 @@
 #include <span>
 #include <string_view>
 
+#include "flashrig/driver/flash/result.h"
+#include "flashrig/driver/flash/status.h"
 #include "flashrig/kvstore/siphash.h"
 #include "flashrig/kvstore/tickv_engine.h"
-#include "flashrig/result.h"
-#include "flashrig/status.h"
 
 namespace flashrig::kv {
 

@@ -13,14 +13,14 @@
 #include <cstdint>
 #include <span>
 
-#include "flashrig/driver/flash.h"
+#include "flashrig/driver/flash/flash.h"
+#include "flashrig/driver/flash/result.h"
+#include "flashrig/driver/flash/status.h"
 #include "flashrig/kvstore/engine_storage.h"
 #include "flashrig/kvstore/key_index.h"
 #include "flashrig/kvstore/object_format.h"
 #include "flashrig/kvstore/siphash.h"
 #include "flashrig/kvstore/wear_record.h"
-#include "flashrig/result.h"
-#include "flashrig/status.h"
 
 namespace flashrig::kv {
 

@@ -1,0 +1,31 @@
+// Qualify campaign: a flash-part qualification report — identity (JEDEC, SFDP) against
+// the part JSON, status/protection behaviour, tPP/tSE/tBE distributions against the
+// datasheet, read-back integrity across patterns, a sampled endurance run and a
+// power-loss run. One pass/fail check per item.
+#pragma once
+
+#include "flashrig/hil/campaigns/campaign.h"
+#include "flashrig/hil/campaigns/kv_under_test.h"
+
+namespace flashrig::hil {
+
+class QualifyCampaign final : public Campaign {
+ public:
+  QualifyCampaign(const QualifyConfig& config, KvFactory kv)
+      : config_(config), kv_(std::move(kv)) {}
+
+  // Needs a part description (sim targets and recognised chips have one) and room for
+  // the largest erase type the partition can hold.
+  std::string CheckRig(const Rig& rig) const override;
+
+  // Figures: figures["qualify"] = {"part", "identity", "timing": [{"op", "size_bytes",
+  // "typical_us", "max_us", "latency": ...}], "not_run": [...]}, plus the nested
+  // "endurance" and "power_loss" figures of the sampled runs.
+  Status Run(CampaignContext& ctx, RigReport& report) override;
+
+ private:
+  QualifyConfig config_;
+  KvFactory kv_;
+};
+
+}  // namespace flashrig::hil

@@ -1,0 +1,54 @@
+// DefaultKvFactory: the TicKV engine (kvstore/) behind the KvUnderTest seam the KV
+// campaigns drive. Keys are hashed with Tock's generate_key, as a Tock board would.
+#include <vector>
+
+#include "flashrig/hil/campaigns/kv_under_test.h"
+#include "flashrig/kvstore/engine_storage.h"
+#include "flashrig/kvstore/kv_store.h"
+#include "flashrig/kvstore/tickv_engine.h"
+
+namespace flashrig::hil {
+namespace {
+
+class TicKvUnderTest final : public KvUnderTest {
+ public:
+  TicKvUnderTest(driver::Flash& flash, uint32_t max_keys)
+      : storage_(flash.geometry(), max_keys), engine_(flash, storage_.buffers()), store_(engine_) {}
+
+  Status Mount() override { return engine_.Mount(); }
+  Status Append(const std::string& key, std::span<const std::byte> value) override {
+    return store_.Add(key, value);
+  }
+  Status Set(const std::string& key, std::span<const std::byte> value) override {
+    return store_.Set(key, value);
+  }
+  Status Get(const std::string& key, std::vector<std::byte>* out) override {
+    out->resize(engine_.max_value_bytes());
+    size_t length = 0;
+    const Status s = store_.Get(kv::KvStore::KeyFor(key), *out, &length);
+    out->resize(s.ok() ? length : 0);
+    return s;
+  }
+  Status Invalidate(const std::string& key) override { return store_.Remove(key); }
+  Status GarbageCollect() override { return store_.Gc(/*compact=*/false).status(); }
+
+ private:
+  kv::EngineStorage storage_;
+  kv::TicKvEngine engine_;
+  kv::KvStore store_;
+};
+
+// Keys the harness's workloads use at most (index RAM: 32 bytes each).
+constexpr uint32_t kMaxKeys = 1024;
+
+}  // namespace
+
+KvFactory DefaultKvFactory() {
+  return [](driver::Flash& flash) -> std::unique_ptr<KvUnderTest> {
+    // TicKV needs at least two regions (one to write, one spare for relocation).
+    if (flash.geometry().sector_count() < 2) return nullptr;
+    return std::make_unique<TicKvUnderTest>(flash, kMaxKeys);
+  };
+}
+
+}  // namespace flashrig::hil

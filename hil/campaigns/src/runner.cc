@@ -1,0 +1,301 @@
+// Runner: rig threads, stop conditions, checkpoints and report files.
+#include "flashrig/hil/campaigns/runner.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "flashrig/hil/campaigns/checkpoint.h"
+#include "flashrig/hil/report/html_report.h"
+#include "flashrig/hil/report/junit.h"
+#include "flashrig/hil/report/progress.h"
+#include "flashrig/hil/targets/chip_state.h"
+
+namespace flashrig::hil {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+RunResult Error(int code, std::string message) {
+  RunResult r;
+  r.exit_code = code;
+  r.message = std::move(message);
+  return r;
+}
+
+// The first chip-state generation this run writes: past any the checkpoint names.
+uint64_t NextChipStateGeneration(const json& state) {
+  if (!state.is_object() || !state.contains("chip_state")) return 1;
+  return state["chip_state"].value("generation", uint64_t{0}) + 1;
+}
+
+RunResult Run(const CampaignConfig& config, const RunOptions& options, const std::string& dir,
+              bool resume) {
+  if (options.shard.count == 0 || options.shard.index >= options.shard.count) {
+    return Error(2, fmt::format("bad shard {}/{}", options.shard.index + 1, options.shard.count));
+  }
+  CampaignConfig effective = config;
+  effective.power_loss.only_cut = options.only_cut;
+
+  // Open and check every rig before the output directory is touched.
+  std::vector<std::unique_ptr<RigHandle>> handles;
+  std::vector<std::unique_ptr<Campaign>> campaigns;
+  for (const RigConfig& rc : effective.rigs) {
+    RigOpenResult opened = OpenRig(rc);
+    if (!opened.handle) return Error(opened.bad_input ? 2 : 3, opened.error);
+    auto campaign = MakeCampaign(effective, options.kv);
+    const std::string why = campaign->CheckRig(opened.handle->rig());
+    if (!why.empty())
+      return Error(2, fmt::format("{}: rig {}: {}", effective.source, rc.name, why));
+    handles.push_back(std::move(opened.handle));
+    campaigns.push_back(std::move(campaign));
+  }
+
+  std::error_code ec;
+  fs::create_directories(dir + "/artifacts", ec);
+  if (ec) return Error(2, fmt::format("cannot create output directory {}: {}", dir, ec.message()));
+  CheckpointStore checkpoint(dir + "/checkpoint.json", effective.name, options.shard,
+                             std::chrono::seconds(effective.checkpoint_every_s));
+  if (resume) {
+    std::string why;
+    if (!checkpoint.Load(&why).ok()) return Error(2, why);
+  } else {
+    for (const char* stale : {"checkpoint.json", "report.json", "junit.xml", "report.html"}) {
+      fs::remove(dir + "/" + stale, ec);
+    }
+    for (const auto& h : handles) PruneChipStates(dir, h->rig().name, UINT64_MAX);
+    if (!WriteFileAtomic(dir + "/config.json", effective.resolved.dump(2) + "\n").ok()) {
+      return Error(2, fmt::format("cannot write {}/config.json", dir));
+    }
+  }
+  const Shard shard = checkpoint.shard();
+  // Endurance results depend on the chip's accumulated wear: an in-process device (ram:,
+  // sim:, ftdi-emu:) gets its contents and wear back from the checkpoint.
+  const bool keep_chip_state = effective.kind == CampaignKind::kEndurance;
+  if (resume && keep_chip_state) {
+    for (const auto& h : handles) {
+      Rig& rig = h->rig();
+      const json state = checkpoint.StateFor(rig.name);
+      if (!rig.set_chip_state || !state.is_object() || !state.contains("chip_state")) continue;
+      std::string why;
+      auto saved = LoadChipState(dir, state["chip_state"], &why);
+      if (!saved) return Error(2, why);
+      if (!rig.set_chip_state(*saved).ok()) {
+        return Error(2, fmt::format("{}: the saved chip state of rig {} does not fit its device",
+                                    dir, rig.name));
+      }
+    }
+  }
+
+  Report report;
+  report.campaign = effective.name;
+  report.kind = CampaignKindName(effective.kind);
+  report.seed = effective.seed;
+  report.tool_version = ToolVersion();
+  report.started_utc = UtcNow();
+  report.config = effective.resolved;
+  report.rigs.resize(handles.size());
+
+  std::vector<std::string> names;
+  for (const auto& h : handles) names.push_back(h->rig().name);
+  ProgressPrinter progress(options.progress_out, options.progress_tty, options.progress_interval,
+                           names);
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<bool> deadline_hit{false};
+  const auto stop = [&] {
+    if (options.interrupt != nullptr && options.interrupt->load()) return true;
+    if (effective.max_duration_s > 0 && std::chrono::steady_clock::now() - start >=
+                                            std::chrono::seconds(effective.max_duration_s)) {
+      deadline_hit = true;
+      return true;
+    }
+    return false;
+  };
+  const std::string replay = fmt::format("flashrig run {}/config.json --out {}/replay", dir, dir);
+
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < handles.size(); ++i) {
+    threads.emplace_back([&, i] {
+      Rig& rig = handles[i]->rig();
+      RigReport& rr = report.rigs[i];
+      rr.rig = rig.name;
+      rr.target = rig.target;
+      rr.timing = TimingSourceName(rig.timing);
+      rr.shard_index = shard.index;
+      rr.shard_count = shard.count;
+      CampaignContext ctx;
+      ctx.rig = &rig;
+      ctx.config = &effective;
+      ctx.shard = options.only_cut ? Shard{} : shard;
+      ctx.stop_requested = stop;
+      ctx.progress = [&progress, i](double f, const std::string& s) { progress.Update(i, f, s); };
+      ctx.resume_state = resume ? checkpoint.StateFor(rig.name) : json();
+      ctx.checkpoint = [&, name = rig.name, gen = uint64_t{0}](const json& state,
+                                                               bool force) mutable {
+        if (!keep_chip_state || !rig.get_chip_state) {
+          checkpoint.Update(name, state, force);
+          return;
+        }
+        // Counters and chip state must describe the same moment: between saves the
+        // checkpoint keeps the last pair rather than newer counters with an older chip.
+        if (!checkpoint.Due(force)) return;
+        // The chip files first, then the checkpoint naming them: a crash in between leaves
+        // the previous, consistent pair in charge. Older files go once the new pair is in.
+        if (gen == 0) gen = NextChipStateGeneration(checkpoint.StateFor(name));
+        std::string why;
+        auto descriptor = SaveChipState(dir, name, gen, rig.get_chip_state(), &why);
+        if (!descriptor) return;  // Keeps the last pair; retried at the next checkpoint.
+        json with_chip = state;
+        with_chip["chip_state"] = *descriptor;
+        if (checkpoint.Write(name, with_chip).ok()) PruneChipStates(dir, name, gen);
+        ++gen;
+      };
+      ctx.artifacts_dir = dir + "/artifacts";
+      ctx.replay_command = replay;
+      const auto t0 = std::chrono::steady_clock::now();
+      try {
+        campaigns[i]->Run(ctx, rr).IgnoreError();  // The status is in rr.
+      } catch (const std::exception& e) {
+        // Only a malformed checkpoint state can throw (nlohmann); say so.
+        rr.status = RunStatus::kDeviceError;
+        rr.error = fmt::format("could not continue from the checkpoint: {}", e.what());
+      }
+      rr.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      progress.Update(i, rr.status == RunStatus::kInterrupted ? -1.0 : 1.0,
+                      RunStatusName(rr.status));
+    });
+  }
+  for (auto& t : threads) t.join();
+  progress.Finish();
+  report.finished_utc = UtcNow();
+  for (auto& rr : report.rigs) {
+    if (rr.status == RunStatus::kInterrupted && rr.error.empty()) {
+      rr.error = deadline_hit
+                     ? fmt::format("stopped after max_duration_s = {}", effective.max_duration_s)
+                     : "interrupted (Ctrl-C); continue with flashrig run --resume " + dir;
+    }
+  }
+  const RunStatus status = report.OverallStatus();
+  checkpoint.Finish(status != RunStatus::kInterrupted).IgnoreError();
+
+  RunResult result;
+  result.out_dir = dir;
+  std::string why;
+  if (!WriteReportFiles(report, dir, &why).ok()) return Error(3, why);
+  size_t checks = 0, failed = 0;
+  for (const auto& rr : report.rigs) {
+    for (const auto& c : rr.checks) {
+      ++checks;
+      failed += c.passed ? 0 : 1;
+    }
+  }
+  result.exit_code = ExitCodeFor(status);
+  result.message =
+      fmt::format("{} {}: {} ({} checks, {} failed); report: {}/report.html", report.kind,
+                  report.campaign, RunStatusName(status), checks, failed, dir);
+  result.report = std::move(report);
+  return result;
+}
+
+}  // namespace
+
+RunResult RunCampaign(const CampaignConfig& config, const RunOptions& options) {
+  const std::string dir = options.out_dir.empty() ? config.output_dir : options.out_dir;
+  return Run(config, options, dir, /*resume=*/false);
+}
+
+RunResult ResumeCampaign(const std::string& dir, RunOptions options) {
+  ConfigErrors errors;
+  auto config = LoadCampaignFile(dir + "/config.json", &errors);
+  if (!config) {
+    if (!fs::exists(dir + "/config.json")) {
+      return Error(2, fmt::format("{}: not a flashrig run directory (no config.json)", dir));
+    }
+    return Error(2, FormatConfigErrors(errors));
+  }
+  CheckpointStore probe(dir + "/checkpoint.json", config->name, {}, std::chrono::seconds(1));
+  std::string why;
+  if (!probe.Load(&why).ok()) return Error(2, why);
+  if (probe.complete()) {
+    // Nothing left to run: re-render so the caller still gets fresh files and the verdict.
+    auto report = ReadReportDir(dir, &why);
+    if (!report) return Error(2, why);
+    if (!WriteReportFiles(*report, dir, &why).ok()) return Error(3, why);
+    RunResult r;
+    r.exit_code = ExitCodeFor(report->OverallStatus());
+    r.message = fmt::format("{}: already complete ({}); report re-rendered", dir,
+                            RunStatusName(report->OverallStatus()));
+    r.report = std::move(report);
+    r.out_dir = dir;
+    return r;
+  }
+  options.shard = probe.shard();
+  return Run(*config, options, dir, /*resume=*/true);
+}
+
+Status WriteReportFiles(const Report& report, const std::string& dir, std::string* error) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const std::pair<const char*, std::string> files[] = {
+      {"report.json", ReportToJson(report).dump(2) + "\n"},
+      {"junit.xml", RenderJunit(report)},
+      {"report.html", RenderHtml(report)}};
+  for (const auto& [name, content] : files) {
+    if (!WriteFileAtomic(dir + "/" + name, content).ok()) {
+      *error = fmt::format("cannot write {}/{}", dir, name);
+      return Status::Unavailable();
+    }
+  }
+  return Status::Ok();
+}
+
+std::optional<Report> ReadReportDir(const std::string& dir, std::string* error) {
+  ConfigErrors errors;
+  auto j = ReadJsonFile(dir + "/report.json", &errors);
+  if (!j) {
+    *error = FormatConfigErrors(errors);
+    if (!error->empty() && error->back() == '\n') error->pop_back();
+    return std::nullopt;
+  }
+  std::string why;
+  auto report = ReportFromJson(*j, &why);
+  if (!report) *error = dir + "/report.json: " + why;
+  return report;
+}
+
+std::optional<Report> MergeReports(const std::vector<Report>& reports,
+                                   const std::vector<std::string>& dirs, std::string* error) {
+  if (reports.empty()) {
+    *error = "nothing to merge";
+    return std::nullopt;
+  }
+  Report merged = reports.front();
+  merged.rigs.clear();
+  merged.merged_from = dirs;
+  for (size_t i = 0; i < reports.size(); ++i) {
+    const Report& r = reports[i];
+    if (r.campaign != merged.campaign || r.kind != merged.kind || r.seed != merged.seed) {
+      *error = fmt::format("{}: campaign {} ({}, seed {}) differs from {} ({}, seed {})", dirs[i],
+                           r.campaign, r.kind, r.seed, merged.campaign, merged.kind, merged.seed);
+      return std::nullopt;
+    }
+    merged.started_utc = std::min(merged.started_utc, r.started_utc);
+    merged.finished_utc = std::max(merged.finished_utc, r.finished_utc);
+    for (const auto& rig : r.rigs) {
+      for (const auto& seen : merged.rigs) {
+        if (seen.rig == rig.rig && seen.shard_index == rig.shard_index &&
+            seen.shard_count == rig.shard_count) {
+          *error = fmt::format("{}: rig {} shard {}/{} appears twice", dirs[i], rig.rig,
+                               rig.shard_index + 1, rig.shard_count);
+          return std::nullopt;
+        }
+      }
+      merged.rigs.push_back(rig);
+    }
+  }
+  return merged;
+}
+
+}  // namespace flashrig::hil
