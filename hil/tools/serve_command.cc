@@ -45,6 +45,86 @@ void Say(const std::string& line) {
   std::fflush(stdout);  // A parent process reads the address line as soon as it exists.
 }
 
+// --power-cut-effect; nullopt if it names no effect.
+std::optional<driver::PowerCutEffect> ParseCutEffect(const std::string& text) {
+  if (text == "not-applied") return driver::PowerCutEffect::kNotApplied;
+  if (text == "applied") return driver::PowerCutEffect::kApplied;
+  if (text == "torn") return driver::PowerCutEffect::kTorn;
+  return std::nullopt;
+}
+
+// Whether `target` can be served with `args`; says why not on stderr.
+bool CanServe(const ServeArgs& args, hil::Target& target) {
+  if (target.cut_bus() == nullptr || target.spi_nor() == nullptr) {
+    // A serprog server speaks SPI; ram:/image: targets have no chip to speak to.
+    fmt::print(stderr,
+               "serve: --target {}: not an SPI chip target (use sim:PART.json, sim:NAME, "
+               "ftdi-emu:PART.json or ftdi://...)\n",
+               args.target);
+    return false;
+  }
+  if (args.power_cut_after_bytes > 0 && target.chip() == nullptr) {
+    fmt::print(stderr, "serve: --power-cut-after-bytes needs a simulated chip (sim:, ftdi-emu:)\n");
+    return false;
+  }
+  return true;
+}
+
+// The served chip, then the flashrom command line that reaches it.
+void SayHowToConnect(const ServeArgs& args, hil::Target& target,
+                     const std::optional<driver::SerprogPacedBus>& paced,
+                     const hil::SerprogEndpoint& endpoint, const hil::SerprogService& service) {
+  const driver::ProbeInfo& info = target.spi_nor()->info();
+  const std::string part = info.part ? info.part->vendor + " " + info.part->name : "unknown part";
+  Say(fmt::format("serve: {} ({}, JEDEC {:02X} {:02X} {:02X}, {} KiB){}", args.target, part,
+                  info.jedec_id[0], info.jedec_id[1], info.jedec_id[2],
+                  target.spi_nor()->geometry().size_bytes / 1024,
+                  paced ? fmt::format(", speedup {}", paced->speedup()) : std::string()));
+  if (endpoint.kind == hil::SerprogEndpoint::Kind::kPty) {
+    Say(fmt::format("serve: flashrom -p serprog:dev={}:115200", service.address()));
+  } else {
+    // address() is tcp:HOST:PORT (HOST bracketed for IPv6); flashrom wants ip=HOST:PORT.
+    const std::string& a = service.address();
+    std::string host = a.substr(4, a.rfind(':') - 4);
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    Say(fmt::format("serve: flashrom -p serprog:ip={}:{}", host, service.port()));
+  }
+}
+
+// Serves clients until SIGINT or SIGTERM; the previous handlers are back afterwards.
+Status ServeUntilSignal(hil::SerprogService& service, driver::SerprogServer& server) {
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {
+  }, old_term{};
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+  g_stop_requested.store(false);
+  const Status served = service.Serve(server, g_stop_requested);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  return served;
+}
+
+// The session's totals, then the exit code: serving and saving the image must both work.
+int FinishServing(const ServeArgs& args, hil::Target& target, const hil::SerprogService& service,
+                  const driver::SerprogServer& server, Status served) {
+  const auto& c = server.counters();
+  Say(fmt::format("serve: {} client(s), {} commands, {} SPI ops ({} bus errors), {} NAKs",
+                  service.counters().clients_served.load(), c.commands, c.spi_ops, c.spi_bus_errors,
+                  c.naks));
+  if (!served.ok()) {
+    fmt::print(stderr, "serve: {} failed: {}\n", service.address(), served.str());
+    return kExitDeviceError;
+  }
+  if (const Status flushed = target.Flush(); !flushed.ok()) {
+    fmt::print(stderr, "serve: {}: saving the image failed: {}\n", args.target, flushed.str());
+    return kExitDeviceError;
+  }
+  return kExitOk;
+}
+
 int Serve(const ServeArgs& args) {
   hil::SerprogEndpoint endpoint;
   std::string error;
@@ -52,12 +132,8 @@ int Serve(const ServeArgs& args) {
     fmt::print(stderr, "serve: --serprog: {}\n", error);
     return kExitBadInput;
   }
-  driver::PowerCutEffect effect = driver::PowerCutEffect::kTorn;
-  if (args.power_cut_effect == "not-applied") {
-    effect = driver::PowerCutEffect::kNotApplied;
-  } else if (args.power_cut_effect == "applied") {
-    effect = driver::PowerCutEffect::kApplied;
-  } else if (args.power_cut_effect != "torn") {
+  const std::optional<driver::PowerCutEffect> effect = ParseCutEffect(args.power_cut_effect);
+  if (!effect) {
     fmt::print(stderr,
                "serve: --power-cut-effect: expected torn, applied or not-applied, got '{}'\n",
                args.power_cut_effect);
@@ -69,24 +145,13 @@ int Serve(const ServeArgs& args) {
     return opened.bad_input ? kExitBadInput : kExitDeviceError;
   }
   hil::Target& target = *opened.target;
+  if (!CanServe(args, target)) return kExitBadInput;
   driver::SimulatedSpiNorChip* chip = target.chip();
   VirtualClock* chip_clock = target.virtual_clock();
   // What the programmer speaks to: the target's SPI bus, i.e. the simulated chip's pins,
   // or the MPSSE path of an ftdi:// device (flashrig as a serprog bridge for an FT232H)
   // or of the emulated one.
   driver::SpiBus* bus = target.cut_bus();
-  if (bus == nullptr || target.spi_nor() == nullptr) {
-    // A serprog server speaks SPI; ram:/image: targets have no chip to speak to.
-    fmt::print(stderr,
-               "serve: --target {}: not an SPI chip target (use sim:PART.json, sim:NAME, "
-               "ftdi-emu:PART.json or ftdi://...)\n",
-               args.target);
-    return kExitBadInput;
-  }
-  if (args.power_cut_after_bytes > 0 && chip == nullptr) {
-    fmt::print(stderr, "serve: --power-cut-after-bytes needs a simulated chip (sim:, ftdi-emu:)\n");
-    return kExitBadInput;
-  }
 
   const SystemClock wall_clock;
   // Simulated chips live in virtual time: pace it to the wall clock (x speedup) so a
@@ -98,7 +163,7 @@ int Serve(const ServeArgs& args) {
                                             .max_write_bytes = args.max_write_bytes,
                                             .max_read_bytes = args.max_read_bytes});
   const driver::ChipPowerCut cut{
-      .after_wire_bytes = args.power_cut_after_bytes, .effect = effect, .seed = args.seed};
+      .after_wire_bytes = args.power_cut_after_bytes, .effect = *effect, .seed = args.seed};
   if (args.power_cut_after_bytes > 0) chip->SchedulePowerCut(cut);
 
   hil::SerprogServiceOptions service_options;
@@ -117,48 +182,9 @@ int Serve(const ServeArgs& args) {
     fmt::print(stderr, "serve: {}\n", error);
     return kExitDeviceError;
   }
-
-  const driver::ProbeInfo& info = target.spi_nor()->info();
-  const std::string part = info.part ? info.part->vendor + " " + info.part->name : "unknown part";
-  Say(fmt::format("serve: {} ({}, JEDEC {:02X} {:02X} {:02X}, {} KiB){}", args.target, part,
-                  info.jedec_id[0], info.jedec_id[1], info.jedec_id[2],
-                  target.spi_nor()->geometry().size_bytes / 1024,
-                  paced ? fmt::format(", speedup {}", paced->speedup()) : std::string()));
-  if (endpoint.kind == hil::SerprogEndpoint::Kind::kPty) {
-    Say(fmt::format("serve: flashrom -p serprog:dev={}:115200", service->address()));
-  } else {
-    // address() is tcp:HOST:PORT (HOST bracketed for IPv6); flashrom wants ip=HOST:PORT.
-    const std::string& a = service->address();
-    std::string host = a.substr(4, a.rfind(':') - 4);
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    Say(fmt::format("serve: flashrom -p serprog:ip={}:{}", host, service->port()));
-  }
-
-  struct sigaction action {};
-  action.sa_handler = OnStopSignal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {
-  }, old_term{};
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
-  g_stop_requested.store(false);
-  const Status served = service->Serve(server, g_stop_requested);
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-
-  const auto& c = server.counters();
-  Say(fmt::format("serve: {} client(s), {} commands, {} SPI ops ({} bus errors), {} NAKs",
-                  service->counters().clients_served.load(), c.commands, c.spi_ops,
-                  c.spi_bus_errors, c.naks));
-  if (!served.ok()) {
-    fmt::print(stderr, "serve: {} failed: {}\n", service->address(), served.str());
-    return kExitDeviceError;
-  }
-  if (const Status flushed = target.Flush(); !flushed.ok()) {
-    fmt::print(stderr, "serve: {}: saving the image failed: {}\n", args.target, flushed.str());
-    return kExitDeviceError;
-  }
-  return kExitOk;
+  SayHowToConnect(args, target, paced, endpoint, *service);
+  const Status served = ServeUntilSignal(*service, server);
+  return FinishServing(args, target, *service, server, served);
 }
 
 }  // namespace

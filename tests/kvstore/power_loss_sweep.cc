@@ -71,23 +71,7 @@ class Workload {
     const uint64_t cuts = target.power_cuts();
     const uint64_t util = LiveBytes(model) * 100 / size_bytes_;
     const uint32_t roll = static_cast<uint32_t>(rng.Below(100));
-    enum { kAppend, kSet, kGet, kInvalidate, kGc, kCompact } kind;
-    if (util < c_.min_utilisation_percent) {
-      kind = roll < 50   ? kAppend
-             : roll < 80 ? kSet
-             : roll < 92 ? kGet
-             : roll < 96 ? kInvalidate
-                         : kGc;
-    } else if (util > c_.max_utilisation_percent) {
-      kind = roll < 55 ? kInvalidate : roll < 75 ? kGet : roll < 92 ? kSet : kGc;
-    } else {
-      kind = roll < 20   ? kAppend
-             : roll < 50 ? kSet
-             : roll < 70 ? kGet
-             : roll < 92 ? kInvalidate
-             : roll < 97 ? kGc
-                         : kCompact;
-    }
+    const Kind kind = PickKind(util, roll);
     const auto id = static_cast<uint32_t>(rng.Below(c_.keys));
     const HashedKey key = KeyOf(id);
     const auto it = model.find(id);
@@ -150,6 +134,28 @@ class Workload {
   }
 
  private:
+  enum Kind { kAppend, kSet, kGet, kInvalidate, kGc, kCompact };
+
+  // The operation mix for `roll` (0..99) steers utilisation into the configured band.
+  Kind PickKind(uint64_t util, uint32_t roll) const {
+    if (util < c_.min_utilisation_percent) {
+      return roll < 50   ? kAppend
+             : roll < 80 ? kSet
+             : roll < 92 ? kGet
+             : roll < 96 ? kInvalidate
+                         : kGc;
+    }
+    if (util > c_.max_utilisation_percent) {
+      return roll < 55 ? kInvalidate : roll < 75 ? kGet : roll < 92 ? kSet : kGc;
+    }
+    return roll < 20   ? kAppend
+           : roll < 50 ? kSet
+           : roll < 70 ? kGet
+           : roll < 92 ? kInvalidate
+           : roll < 97 ? kGc
+                       : kCompact;
+  }
+
   const PowerLossConfig& c_;
   uint32_t size_bytes_;
 };
@@ -160,6 +166,79 @@ std::vector<std::byte> ReadAll(driver::Flash& flash) {
   return image;
 }
 
+// No two live copies of a key on flash (mount resolved any duplicate).
+std::string CheckNoDuplicateLiveKeys(driver::Flash& flash) {
+  const auto& g = flash.geometry();
+  const auto image = ReadAll(flash);
+  std::map<HashedKey, int> live;
+  for (uint32_t r = 0; r < g.sector_count(); ++r) {
+    ScanRegion(
+        std::span<const std::byte>(image).subspan(r * g.erase_size_bytes, g.erase_size_bytes),
+        [&](const ScanEvent& e) {
+          if (e.kind == ScanEvent::Kind::kObject && e.header.valid) ++live[e.header.key];
+        });
+  }
+  for (const auto& [key, n] : live) {
+    if (n > 1) return "two live copies of one key on flash after mount";
+  }
+  return "";
+}
+
+// Every key reads as the model says (the interrupted one as its old or new value), and
+// nothing else is live. `when` prefixes the failure.
+std::string CheckValues(const PowerLossConfig& c, TicKvEngine& engine, const Model& model,
+                        const InFlight& in_flight, const char* when) {
+  uint32_t present = 0;
+  for (uint32_t id = 0; id < c.keys; ++id) {
+    Value out(4096);
+    size_t n = 0;
+    const Status s = engine.Get(KeyOf(id), out, &n);
+    out.resize(n);
+    std::optional<Value> got;
+    if (s.ok()) {
+      got = out;
+      ++present;
+    } else if (s != Status::NotFound()) {
+      return std::string(when) + ": get of key " + std::to_string(id) + " returned " + s.str();
+    }
+    const auto it = model.find(id);
+    const std::optional<Value> want = it == model.end() ? std::nullopt : std::optional(it->second);
+    if (in_flight.active && in_flight.id == id) {
+      if (got != in_flight.old_value && got != in_flight.new_value) {
+        return std::string(when) + ": interrupted key " + std::to_string(id) +
+               " is neither its old nor its new value";
+      }
+      continue;
+    }
+    if (got != want) {
+      return std::string(when) + ": key " + std::to_string(id) +
+             (want ? (got ? " has a wrong value" : " (acknowledged) is missing")
+                   : " (deleted or never written) is present");
+    }
+  }
+  if (engine.stats().live_keys != present + 1) {
+    return std::string(when) + ": unexpected extra live keys";
+  }
+  return "";
+}
+
+// The failure message when full compaction left garbage: the engine's totals and every
+// region's state, to see which region kept it.
+std::string DescribeGarbageLeft(const TicKvEngine& engine, const driver::FlashGeometry& g) {
+  const EngineStats st = engine.stats();
+  std::ostringstream os;
+  os << "compaction left " << st.garbage_bytes << " garbage bytes (live " << st.live_bytes
+     << ", free " << st.free_bytes << ", empty regions " << st.empty_regions << ", torn "
+     << st.torn_regions << "; regions free/live/objects/torn:";
+  for (uint32_t r = 0; r < g.sector_count(); ++r) {
+    const RegionState& rs = engine.region(r);
+    os << " " << rs.free_offset_bytes << "/" << rs.live_bytes << "/" << rs.live_objects << "/"
+       << int{rs.torn};
+  }
+  os << ")";
+  return os.str();
+}
+
 // Mounts a new engine from the flash alone and checks it against the model.
 std::string CheckRecovery(const PowerLossConfig& c, PowerLossTarget& target, const Model& model,
                           const InFlight& in_flight, bool full_compaction) {
@@ -168,57 +247,8 @@ std::string CheckRecovery(const PowerLossConfig& c, PowerLossTarget& target, con
   EngineStorage storage(g, c.max_keys);
   TicKvEngine engine(flash, storage.buffers());
   if (Status s = engine.Mount(); !s.ok()) return std::string("mount failed: ") + s.str();
-  // No two live copies of a key on flash (mount resolved any duplicate).
-  {
-    const auto image = ReadAll(flash);
-    std::map<HashedKey, int> live;
-    for (uint32_t r = 0; r < g.sector_count(); ++r) {
-      ScanRegion(
-          std::span<const std::byte>(image).subspan(r * g.erase_size_bytes, g.erase_size_bytes),
-          [&](const ScanEvent& e) {
-            if (e.kind == ScanEvent::Kind::kObject && e.header.valid) ++live[e.header.key];
-          });
-    }
-    for (const auto& [key, n] : live) {
-      if (n > 1) return "two live copies of one key on flash after mount";
-    }
-  }
-  auto check_values = [&](const char* when) -> std::string {
-    uint32_t present = 0;
-    for (uint32_t id = 0; id < c.keys; ++id) {
-      Value out(4096);
-      size_t n = 0;
-      const Status s = engine.Get(KeyOf(id), out, &n);
-      out.resize(n);
-      std::optional<Value> got;
-      if (s.ok()) {
-        got = out;
-        ++present;
-      } else if (s != Status::NotFound()) {
-        return std::string(when) + ": get of key " + std::to_string(id) + " returned " + s.str();
-      }
-      const auto it = model.find(id);
-      const std::optional<Value> want =
-          it == model.end() ? std::nullopt : std::optional(it->second);
-      if (in_flight.active && in_flight.id == id) {
-        if (got != in_flight.old_value && got != in_flight.new_value) {
-          return std::string(when) + ": interrupted key " + std::to_string(id) +
-                 " is neither its old nor its new value";
-        }
-        continue;
-      }
-      if (got != want) {
-        return std::string(when) + ": key " + std::to_string(id) +
-               (want ? (got ? " has a wrong value" : " (acknowledged) is missing")
-                     : " (deleted or never written) is present");
-      }
-    }
-    if (engine.stats().live_keys != present + 1) {
-      return std::string(when) + ": unexpected extra live keys";
-    }
-    return "";
-  };
-  if (auto e = check_values("after mount"); !e.empty()) return e;
+  if (auto e = CheckNoDuplicateLiveKeys(flash); !e.empty()) return e;
+  if (auto e = CheckValues(c, engine, model, in_flight, "after mount"); !e.empty()) return e;
   // GC still frees space: TicKV GC works, compaction reclaims all garbage (on a sample of
   // the cuts: it is the expensive part) and the store takes writes.
   const Result<size_t> gc = engine.GarbageCollect();
@@ -226,27 +256,52 @@ std::string CheckRecovery(const PowerLossConfig& c, PowerLossTarget& target, con
   const Result<size_t> freed = engine.Compact(full_compaction ? 1 : g.erase_size_bytes / 2);
   if (!freed.ok()) return std::string("compaction after recovery failed: ") + freed.status().str();
   if (full_compaction && engine.stats().garbage_bytes >= g.erase_size_bytes) {
-    const EngineStats st = engine.stats();
-    std::ostringstream os;
-    os << "compaction left " << st.garbage_bytes << " garbage bytes (live " << st.live_bytes
-       << ", free " << st.free_bytes << ", empty regions " << st.empty_regions << ", torn "
-       << st.torn_regions << "; regions free/live/objects/torn:";
-    for (uint32_t r = 0; r < g.sector_count(); ++r) {
-      const RegionState& rs = engine.region(r);
-      os << " " << rs.free_offset_bytes << "/" << rs.live_bytes << "/" << rs.live_objects << "/"
-         << int{rs.torn};
-    }
-    os << ")";
-    return os.str();
+    return DescribeGarbageLeft(engine, g);
   }
   if (full_compaction) {
-    if (auto e = check_values("after compaction"); !e.empty()) return e;
+    if (auto e = CheckValues(c, engine, model, in_flight, "after compaction"); !e.empty()) {
+      return e;
+    }
   }
   const HashedKey probe = GenerateKey("plk-probe");
   if (Status s = engine.Set(probe, Value(100, std::byte{0x5A})); !s.ok()) {
     return std::string("store refuses a 100-byte write after recovery: ") + s.str();
   }
   return "";
+}
+
+// What a workload step starts from, to replay it on the scratch target.
+struct StepStart {
+  std::vector<std::byte> image;
+  Model model;
+  SeededRandom rng;
+};
+
+// Replays the step from `start` on `scratch` with power cut at its k-th mutating op (the
+// sweep's cut number `cut`), then checks what a fresh mount recovers. Counts the cuts that
+// fired in `cuts_tested`. Returns "" or what failed.
+std::string ReplayWithCut(const PowerLossConfig& c, const Workload& workload,
+                          const driver::FlashGeometry& g, const StepStart& start, uint64_t k,
+                          uint64_t cut, driver::PowerCutEffect effect, PowerLossTarget& scratch,
+                          uint64_t* cuts_tested) {
+  scratch.CancelPowerCut();
+  scratch.PowerOn();
+  scratch.LoadImage(start.image);
+  EngineStorage storage(g, c.max_keys);
+  TicKvEngine replay(scratch.flash(), storage.buffers());
+  if (Status s = replay.Mount(); !s.ok()) return std::string("mount before op: ") + s.str();
+  Model m = start.model;
+  SeededRandom r = start.rng;
+  InFlight in_flight;
+  scratch.SchedulePowerCut(
+      {.at_mutating_op = k, .effect = effect, .seed = c.seed ^ (cut * 0x9E37)});
+  const std::string step = workload.Step(replay, r, m, scratch, &in_flight);
+  if (!step.empty() && step != "cut") return step;
+  scratch.CancelPowerCut();
+  scratch.PowerOn();
+  if (step == "cut") ++*cuts_tested;
+  const bool full = (cut + static_cast<uint64_t>(effect)) % c.full_compaction_every == 0;
+  return CheckRecovery(c, scratch, m, in_flight, full);
 }
 
 }  // namespace
@@ -276,9 +331,7 @@ PowerLossResult RunPowerLossSweep(const PowerLossConfig& c, const PowerLossTarge
     return os.str();
   };
   for (uint32_t op = 0; op < c.ops; ++op) {
-    const auto image = ReadAll(main_target->flash());
-    const Model model_before = model;
-    const SeededRandom rng_before = rng;
+    const StepStart start{ReadAll(main_target->flash()), model, rng};
     const uint64_t before = counted.counters().program_ops + counted.counters().erase_ops;
     InFlight none;
     if (auto e = workload.Step(engine, rng, model, *main_target, &none); !e.empty()) {
@@ -293,30 +346,9 @@ PowerLossResult RunPowerLossSweep(const PowerLossConfig& c, const PowerLossTarge
       const uint64_t cut = cut_base + k;
       if (c.only_cut != 0 ? cut != c.only_cut : (cut - 1) % c.stride != 0) continue;
       for (const driver::PowerCutEffect effect : c.effects) {
-        scratch->CancelPowerCut();
-        scratch->PowerOn();
-        scratch->LoadImage(image);
-        EngineStorage s2(g, c.max_keys);
-        TicKvEngine replay(scratch->flash(), s2.buffers());
-        if (Status s = replay.Mount(); !s.ok()) {
-          result.failure = describe(cut, effect, op, std::string("mount before op: ") + s.str());
-          return result;
-        }
-        Model m = model_before;
-        SeededRandom r = rng_before;
-        InFlight in_flight;
-        scratch->SchedulePowerCut(
-            {.at_mutating_op = k, .effect = effect, .seed = c.seed ^ (cut * 0x9E37)});
-        const std::string step = workload.Step(replay, r, m, *scratch, &in_flight);
-        if (!step.empty() && step != "cut") {
-          result.failure = describe(cut, effect, op, step);
-          return result;
-        }
-        scratch->CancelPowerCut();
-        scratch->PowerOn();
-        if (step == "cut") ++result.cuts_tested;
-        const bool full = (cut + static_cast<uint64_t>(effect)) % c.full_compaction_every == 0;
-        if (auto e = CheckRecovery(c, *scratch, m, in_flight, full); !e.empty()) {
+        if (auto e =
+                ReplayWithCut(c, workload, g, start, k, cut, effect, *scratch, &result.cuts_tested);
+            !e.empty()) {
           result.failure = describe(cut, effect, op, e);
           return result;
         }

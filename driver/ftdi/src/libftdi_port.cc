@@ -211,7 +211,7 @@ class LibftdiPort final : public FtdiPort {
     }
     // Ask the device itself (GET_STATUS on endpoint 0): libusb_get_configuration reads
     // sysfs on Linux, which still lists the device for a while after usbfs has started
-    // answering ENODEV (found by tests/umockdev).
+    // answering ENODEV (found by tests/driver/ftdi/umockdev).
     std::array<unsigned char, 2> device_status{};
     if (ftdi_->usb_dev == nullptr ||
         libusb_control_transfer(ftdi_->usb_dev, LIBUSB_ENDPOINT_IN, LIBUSB_REQUEST_GET_STATUS, 0, 0,

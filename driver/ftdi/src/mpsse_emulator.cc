@@ -32,6 +32,13 @@ std::string Hex(uint8_t v) {
   return buf.data();
 }
 
+uint8_t Arg(const std::byte* cmd, size_t i) { return static_cast<uint8_t>(cmd[i]); }
+
+// The length field of a byte command: bytes 1-2, little-endian, minus one.
+size_t Length16(const std::byte* cmd) {
+  return 1 + static_cast<size_t>(Arg(cmd, 1)) + (static_cast<size_t>(Arg(cmd, 2)) << 8);
+}
+
 }  // namespace
 
 MpsseEmulator::MpsseEmulator(SpiDevice& device, const MpsseEmulatorOptions& options)
@@ -279,31 +286,29 @@ void MpsseEmulator::Execute() {
 
 void MpsseEmulator::RunCommand(const std::byte* cmd, size_t length) {
   const uint8_t op = static_cast<uint8_t>(cmd[0]);
-  auto arg = [cmd](size_t i) { return static_cast<uint8_t>(cmd[i]); };
-  auto len16 = [&] { return 1 + static_cast<size_t>(arg(1)) + (static_cast<size_t>(arg(2)) << 8); };
-  const bool h = FtdiIsHighSpeed(options_.chip_type);
-  auto push = [this](uint8_t b) {
-    reply_.push_back(std::byte{b});
-    ++unflushed_reply_;
-  };
+  if (RunCommonCommand(op, cmd, length)) return;
+  if (FtdiIsHighSpeed(options_.chip_type) && RunHighSpeedCommand(op, cmd)) return;
+  AnswerBadCommand(op);
+}
+
+// Commands every MPSSE chip has. Returns false for an opcode it does not know.
+bool MpsseEmulator::RunCommonCommand(uint8_t op, const std::byte* cmd, size_t length) {
   switch (op) {
     case mpsse::kWriteBytesFalling:
-      Shift(op, std::span(cmd + 3, length - 3), length - 3);
-      return;
     case mpsse::kExchangeBytes:
       Shift(op, std::span(cmd + 3, length - 3), length - 3);
-      return;
+      return true;
     case mpsse::kReadBytesRising:
-      Shift(op, {}, len16());
-      return;
+      Shift(op, {}, Length16(cmd));
+      return true;
     case mpsse::kSetLowByte:
-      SetPins(static_cast<uint16_t>((values_ & 0xFF00) | arg(1)),
-              static_cast<uint16_t>((directions_ & 0xFF00) | arg(2)));
-      return;
+      SetPins(static_cast<uint16_t>((values_ & 0xFF00) | Arg(cmd, 1)),
+              static_cast<uint16_t>((directions_ & 0xFF00) | Arg(cmd, 2)));
+      return true;
     case mpsse::kSetHighByte:
-      SetPins(static_cast<uint16_t>((values_ & 0x00FF) | (arg(1) << 8)),
-              static_cast<uint16_t>((directions_ & 0x00FF) | (arg(2) << 8)));
-      return;
+      SetPins(static_cast<uint16_t>((values_ & 0x00FF) | (Arg(cmd, 1) << 8)),
+              static_cast<uint16_t>((directions_ & 0x00FF) | (Arg(cmd, 2) << 8)));
+      return true;
     case mpsse::kGetLowByte:
     case mpsse::kGetHighByte: {
       uint8_t v = 0;
@@ -311,58 +316,64 @@ void MpsseEmulator::RunCommand(const std::byte* cmd, size_t length) {
       for (int bit = 0; bit < 8; ++bit) {
         if (LineLevel(base + bit)) v = static_cast<uint8_t>(v | (1u << bit));
       }
-      push(v);
-      return;
+      PushReply(v);
+      return true;
     }
     case mpsse::kLoopbackOn:
       loopback_ = true;
-      return;
+      return true;
     case mpsse::kLoopbackOff:
       loopback_ = false;
-      return;
+      return true;
     case mpsse::kSetDivisor:
-      divisor_ = static_cast<uint16_t>(arg(1) | (arg(2) << 8));
-      return;
+      divisor_ = static_cast<uint16_t>(Arg(cmd, 1) | (Arg(cmd, 2) << 8));
+      return true;
     case mpsse::kSendImmediate:
       unflushed_reply_ = 0;
-      return;
+      return true;
     default:
-      break;
+      return false;
   }
-  if (h) {
-    switch (op) {
-      case mpsse::kDivideBy5Off:
-        divide_by_5_ = false;
-        return;
-      case mpsse::kDivideBy5On:
-        divide_by_5_ = true;
-        return;
-      case mpsse::kThreePhaseOn:
-        three_phase_ = true;
-        return;
-      case mpsse::kThreePhaseOff:
-        three_phase_ = false;
-        return;
-      case mpsse::kAdaptiveOn:
-        adaptive_ = true;
-        return;
-      case mpsse::kAdaptiveOff:
-        adaptive_ = false;
-        return;
-      case mpsse::kClockBits:
-        Shift(op, {}, 0);
-        if (selected_) device_.DummyClocks(arg(1) + 1u);
-        SpendClocks(arg(1) + 1u);
-        return;
-      case mpsse::kClockBytes:
-        Shift(op, {}, 0);
-        if (selected_) device_.DummyClocks(static_cast<uint32_t>(len16() * 8));
-        SpendClocks(len16() * 8);
-        return;
-      default:
-        break;
-    }
+}
+
+// Commands only the high-speed (H) chips have. Returns false for any other opcode.
+bool MpsseEmulator::RunHighSpeedCommand(uint8_t op, const std::byte* cmd) {
+  switch (op) {
+    case mpsse::kDivideBy5Off:
+      divide_by_5_ = false;
+      return true;
+    case mpsse::kDivideBy5On:
+      divide_by_5_ = true;
+      return true;
+    case mpsse::kThreePhaseOn:
+      three_phase_ = true;
+      return true;
+    case mpsse::kThreePhaseOff:
+      three_phase_ = false;
+      return true;
+    case mpsse::kAdaptiveOn:
+      adaptive_ = true;
+      return true;
+    case mpsse::kAdaptiveOff:
+      adaptive_ = false;
+      return true;
+    case mpsse::kClockBits:
+      Shift(op, {}, 0);
+      if (selected_) device_.DummyClocks(Arg(cmd, 1) + 1u);
+      SpendClocks(Arg(cmd, 1) + 1u);
+      return true;
+    case mpsse::kClockBytes:
+      Shift(op, {}, 0);
+      if (selected_) device_.DummyClocks(static_cast<uint32_t>(Length16(cmd) * 8));
+      SpendClocks(Length16(cmd) * 8);
+      return true;
+    default:
+      return false;
   }
+}
+
+// What the chip does with an opcode it does not execute: FAh, then the opcode.
+void MpsseEmulator::AnswerBadCommand(uint8_t op) {
   if (op == mpsse::kWriteBitsFalling || op == mpsse::kExchangeBits ||
       op == mpsse::kReadBitsRising) {
     Error("bit shift " + Hex(op) + " is not modelled (the chip model is byte-wide)");
@@ -370,8 +381,13 @@ void MpsseEmulator::RunCommand(const std::byte* cmd, size_t length) {
     Error("unknown opcode " + Hex(op) + " answered with FAh " + Hex(op));
   }
   ++stats_.bad_commands;
-  push(mpsse::kBadCommand);
-  push(op);
+  PushReply(mpsse::kBadCommand);
+  PushReply(op);
+}
+
+void MpsseEmulator::PushReply(uint8_t b) {
+  reply_.push_back(std::byte{b});
+  ++unflushed_reply_;
 }
 
 // Shifts bytes through the SPI chip (or nothing, when it is not selected).

@@ -112,8 +112,8 @@ void SerprogServer::ParamsComplete(std::vector<std::byte>& out) {
 void SerprogServer::Execute(std::vector<std::byte>& out) {
   state_ = State::kOpcode;
   const std::span<const std::byte> params(params_.data(), params_needed_);
-  std::array<std::byte, 4> field{};
-  switch (static_cast<Command>(opcode_)) {
+  const auto command = static_cast<Command>(opcode_);
+  switch (command) {
     case Command::kNop:
       Ack(out);
       return;
@@ -123,6 +123,46 @@ void SerprogServer::Execute(std::vector<std::byte>& out) {
       out.push_back(serprog::kNak);
       out.push_back(serprog::kAck);
       return;
+    case Command::kQIface:
+    case Command::kQCmdMap:
+    case Command::kQPgmName:
+    case Command::kQSerBuf:
+    case Command::kQBusType:
+    case Command::kQWrnMaxLen:
+    case Command::kQRdnMaxLen:
+      AnswerQuery(command, out);
+      return;
+    case Command::kSBusType:
+      // More than one bit lets the programmer choose; we can only choose SPI.
+      if ((static_cast<uint8_t>(params[0]) & serprog::kBusSpi) != 0) {
+        Ack(out);
+      } else {
+        ++counters_.rejected_commands;
+        Nak(out);
+      }
+      return;
+    case Command::kSSpiFreq:
+      SetSpiFrequency(params, out);
+      return;
+    case Command::kSPinState:
+      pin_drivers_enabled_ = params[0] != std::byte{0};
+      Ack(out);
+      return;
+    case Command::kOSpiOp:
+      ExecuteSpiOp(out);
+      return;
+    default:
+      // Parallel-bus commands: parameters already consumed; we are SPI only.
+      ++counters_.rejected_commands;
+      Nak(out);
+      return;
+  }
+}
+
+// The Q_* queries: an ACK, then the answer (they cannot fail).
+void SerprogServer::AnswerQuery(Command command, std::vector<std::byte>& out) {
+  std::array<std::byte, 4> field{};
+  switch (command) {
     case Command::kQIface:
       Ack(out);
       serprog::StoreLe(serprog::kInterfaceVersion, field, 2);
@@ -151,48 +191,31 @@ void SerprogServer::Execute(std::vector<std::byte>& out) {
       return;
     case Command::kQWrnMaxLen:
     case Command::kQRdnMaxLen: {
-      const bool write = static_cast<Command>(opcode_) == Command::kQWrnMaxLen;
+      const bool write = command == Command::kQWrnMaxLen;
       Ack(out);
       serprog::StoreLe(write ? options_.max_write_bytes : options_.max_read_bytes, field, 3);
       out.insert(out.end(), field.begin(), field.begin() + 3);
       return;
     }
-    case Command::kSBusType:
-      // More than one bit lets the programmer choose; we can only choose SPI.
-      if ((static_cast<uint8_t>(params[0]) & serprog::kBusSpi) != 0) {
-        Ack(out);
-      } else {
-        ++counters_.rejected_commands;
-        Nak(out);
-      }
-      return;
-    case Command::kSSpiFreq: {
-      const uint32_t requested_hz = serprog::LoadLe(params, 4);
-      if (requested_hz == 0) {  // Reserved by the spec: must be NAKed.
-        ++counters_.rejected_commands;
-        Nak(out);
-        return;
-      }
-      // A bus with a fixed clock can only offer that; a simulated bus runs at any speed.
-      spi_frequency_hz_ = bus_.clock_hz() != 0 ? bus_.clock_hz() : requested_hz;
-      Ack(out);
-      serprog::StoreLe(spi_frequency_hz_, field, 4);
-      out.insert(out.end(), field.begin(), field.end());
-      return;
-    }
-    case Command::kSPinState:
-      pin_drivers_enabled_ = params[0] != std::byte{0};
-      Ack(out);
-      return;
-    case Command::kOSpiOp:
-      ExecuteSpiOp(out);
-      return;
     default:
-      // Parallel-bus commands: parameters already consumed; we are SPI only.
-      ++counters_.rejected_commands;
-      Nak(out);
-      return;
+      return;  // Execute() sends only the queries above here.
   }
+}
+
+void SerprogServer::SetSpiFrequency(std::span<const std::byte> params,
+                                    std::vector<std::byte>& out) {
+  const uint32_t requested_hz = serprog::LoadLe(params, 4);
+  if (requested_hz == 0) {  // Reserved by the spec: must be NAKed.
+    ++counters_.rejected_commands;
+    Nak(out);
+    return;
+  }
+  // A bus with a fixed clock can only offer that; a simulated bus runs at any speed.
+  spi_frequency_hz_ = bus_.clock_hz() != 0 ? bus_.clock_hz() : requested_hz;
+  Ack(out);
+  std::array<std::byte, 4> field{};
+  serprog::StoreLe(spi_frequency_hz_, field, 4);
+  out.insert(out.end(), field.begin(), field.end());
 }
 
 void SerprogServer::ExecuteSpiOp(std::vector<std::byte>& out) {

@@ -57,145 +57,23 @@ void SimulatedSpiNorChip::Decode(uint8_t opcode) {
   const bool volatile_sr_was_enabled = volatile_sr_enable_;
   volatile_sr_enable_ = false;
 
-  Command c = Command::kNone;
-  bool addressed = false;
-  const bool four_byte_ops = model_.has_4byte_opcodes;
-  const bool four_byte_part = model_.address_mode == AddressMode::k3Or4Byte;
-  switch (opcode) {
-    case op::kRead:
-      c = Command::kRead;
-      addressed = true;
-      break;
-    case op::kFastRead:
-      c = Command::kRead;
-      addressed = true;
-      dummy_clocks_left_ = op::kFastReadDummyClocks;
-      break;
-    case op::kRead4B:
-      if (four_byte_ops) {
-        c = Command::kRead;
-        addressed = true;
-      }
-      break;
-    case op::kFastRead4B:
-      if (four_byte_ops) {
-        c = Command::kRead;
-        addressed = true;
-        dummy_clocks_left_ = op::kFastReadDummyClocks;
-      }
-      break;
-    case op::kPageProgram:
-      c = Command::kProgram;
-      addressed = true;
-      break;
-    case op::kPageProgram4B:
-      if (four_byte_ops) {
-        c = Command::kProgram;
-        addressed = true;
-      }
-      break;
-    case op::kChipEraseC7:
-    case op::kChipErase60:
-      c = Command::kChipErase;
-      break;
-    case op::kWriteEnable:
-      c = Command::kWriteEnable;
-      break;
-    case op::kWriteDisable:
-      c = Command::kWriteDisable;
-      break;
-    case op::kVolatileSrWriteEnable:
-      c = Command::kVolatileSrEnable;
-      break;
-    case op::kReadJedecId:
-      c = Command::kReadId;
-      break;
-    case op::kReadSfdp:
-      if (model_.has_sfdp) {
-        c = Command::kReadSfdp;
-        addressed = true;
-        dummy_clocks_left_ = op::kFastReadDummyClocks;
-      }
-      break;
-    case op::kUniqueId:
-      if (model_.has_unique_id) c = Command::kUniqueId;
-      break;
-    case op::kResetEnable:
-      c = Command::kResetEnable;
-      break;
-    case op::kReset:
-      if (reset_was_enabled) c = Command::kReset;
-      break;
-    case op::kDeepPowerDown:
-      c = Command::kDeepPowerDown;
-      break;
-    case op::kReleasePowerDown:
-      c = Command::kReleasePowerDown;
-      break;
-    case op::kEnter4ByteMode:
-      if (four_byte_part) c = Command::kEnter4Byte;
-      break;
-    case op::kExit4ByteMode:
-      if (four_byte_part) c = Command::kExit4Byte;
-      break;
-    default:
-      break;
-  }
-  if (c == Command::kNone) {
-    for (size_t i = 0; i < model_.erase_types.size(); ++i) {
-      const EraseType& e = model_.erase_types[i];
-      if (opcode == e.opcode || (four_byte_ops && e.opcode_4b != 0 && opcode == e.opcode_4b)) {
-        c = Command::kErase;
-        addressed = true;
-        erase_index_ = i;
-        break;
-      }
-    }
-  }
-  if (c == Command::kNone) {
-    for (size_t i = 0; i < model_.status_read_opcodes.size(); ++i) {
-      if (opcode == model_.status_read_opcodes[i]) {
-        c = Command::kReadStatus;
-        status_reg_index_ = static_cast<uint8_t>(i);
-      }
-    }
-    for (size_t i = 0; i < model_.status_write_opcodes.size(); ++i) {
-      if (opcode == model_.status_write_opcodes[i]) {
-        c = Command::kWriteStatus;
-        status_reg_index_ = static_cast<uint8_t>(i);
-        volatile_sr_enable_ = volatile_sr_was_enabled;
-      }
-    }
-  }
-  if (c == Command::kNone && model_.suspend_opcode != 0) {
-    if (opcode == model_.suspend_opcode) c = Command::kSuspend;
-    if (opcode == model_.resume_opcode) c = Command::kResume;
-  }
+  Command c = DecodeAddressedOpcode(opcode);
+  if (c == Command::kNone) c = DecodeUnaddressedOpcode(opcode, reset_was_enabled);
+  if (c == Command::kNone) c = DecodeModelOpcode(opcode, volatile_sr_was_enabled);
   if (c == Command::kNone) {
     // 99h without 66h is a known opcode the chip simply refuses.
     if (opcode != op::kReset) ++counters_.unknown_opcodes;
     phase_ = Phase::kIgnore;
     return;
   }
-
-  // Which commands a busy, suspended or sleeping chip still takes.
-  bool allowed = true;
-  if (deep_power_down_) {
-    allowed = c == Command::kReleasePowerDown;
-  } else if (stuck_busy_ || (op_active() && !suspended_)) {
-    allowed = c == Command::kReadStatus || c == Command::kSuspend || c == Command::kResetEnable ||
-              c == Command::kReset;
-  } else if (suspended_) {
-    allowed = c == Command::kRead || c == Command::kReadStatus || c == Command::kReadId ||
-              c == Command::kReadSfdp || c == Command::kUniqueId || c == Command::kResume ||
-              c == Command::kResetEnable || c == Command::kReset || c == Command::kWriteDisable;
-  }
-  if (!allowed) {
+  if (!TakesCommandNow(c)) {
     ++counters_.ignored_busy;
     phase_ = Phase::kIgnore;
     return;
   }
   command_ = c;
+  const bool addressed = c == Command::kRead || c == Command::kProgram || c == Command::kReadSfdp ||
+                         c == Command::kErase;
   if (addressed) {
     address_needed_ = address_bytes_for(opcode);
     phase_ = Phase::kAddress;
@@ -205,6 +83,120 @@ void SimulatedSpiNorChip::Decode(uint8_t opcode) {
   } else {
     phase_ = Phase::kData;
   }
+}
+
+// Fixed opcodes followed by an address (erase opcodes come from the model). Sets the
+// dummy clocks the command takes. kNone if the opcode is not one of them or the part
+// lacks it.
+SimulatedSpiNorChip::Command SimulatedSpiNorChip::DecodeAddressedOpcode(uint8_t opcode) {
+  const bool four_byte_ops = model_.has_4byte_opcodes;
+  switch (opcode) {
+    case op::kRead:
+      return Command::kRead;
+    case op::kFastRead:
+      dummy_clocks_left_ = op::kFastReadDummyClocks;
+      return Command::kRead;
+    case op::kRead4B:
+      return four_byte_ops ? Command::kRead : Command::kNone;
+    case op::kFastRead4B:
+      if (!four_byte_ops) return Command::kNone;
+      dummy_clocks_left_ = op::kFastReadDummyClocks;
+      return Command::kRead;
+    case op::kPageProgram:
+      return Command::kProgram;
+    case op::kPageProgram4B:
+      return four_byte_ops ? Command::kProgram : Command::kNone;
+    case op::kReadSfdp:
+      if (!model_.has_sfdp) return Command::kNone;
+      dummy_clocks_left_ = op::kFastReadDummyClocks;
+      return Command::kReadSfdp;
+    default:
+      return Command::kNone;
+  }
+}
+
+// Fixed opcodes without an address. kNone if the opcode is not one of them, the part
+// lacks it, or (99h) it was not armed by 66h.
+SimulatedSpiNorChip::Command SimulatedSpiNorChip::DecodeUnaddressedOpcode(
+    uint8_t opcode, bool reset_was_enabled) const {
+  const bool four_byte_part = model_.address_mode == AddressMode::k3Or4Byte;
+  switch (opcode) {
+    case op::kChipEraseC7:
+    case op::kChipErase60:
+      return Command::kChipErase;
+    case op::kWriteEnable:
+      return Command::kWriteEnable;
+    case op::kWriteDisable:
+      return Command::kWriteDisable;
+    case op::kVolatileSrWriteEnable:
+      return Command::kVolatileSrEnable;
+    case op::kReadJedecId:
+      return Command::kReadId;
+    case op::kUniqueId:
+      return model_.has_unique_id ? Command::kUniqueId : Command::kNone;
+    case op::kResetEnable:
+      return Command::kResetEnable;
+    case op::kReset:
+      return reset_was_enabled ? Command::kReset : Command::kNone;
+    case op::kDeepPowerDown:
+      return Command::kDeepPowerDown;
+    case op::kReleasePowerDown:
+      return Command::kReleasePowerDown;
+    case op::kEnter4ByteMode:
+      return four_byte_part ? Command::kEnter4Byte : Command::kNone;
+    case op::kExit4ByteMode:
+      return four_byte_part ? Command::kExit4Byte : Command::kNone;
+    default:
+      return Command::kNone;
+  }
+}
+
+// Opcodes the chip model lists: erase types (sets erase_index_), status registers (sets
+// status_reg_index_) and suspend/resume. kNone if the model lists none of them.
+SimulatedSpiNorChip::Command SimulatedSpiNorChip::DecodeModelOpcode(uint8_t opcode,
+                                                                    bool volatile_sr_was_enabled) {
+  const bool four_byte_ops = model_.has_4byte_opcodes;
+  for (size_t i = 0; i < model_.erase_types.size(); ++i) {
+    const EraseType& e = model_.erase_types[i];
+    if (opcode == e.opcode || (four_byte_ops && e.opcode_4b != 0 && opcode == e.opcode_4b)) {
+      erase_index_ = i;
+      return Command::kErase;
+    }
+  }
+  Command c = Command::kNone;
+  for (size_t i = 0; i < model_.status_read_opcodes.size(); ++i) {
+    if (opcode == model_.status_read_opcodes[i]) {
+      c = Command::kReadStatus;
+      status_reg_index_ = static_cast<uint8_t>(i);
+    }
+  }
+  for (size_t i = 0; i < model_.status_write_opcodes.size(); ++i) {
+    if (opcode == model_.status_write_opcodes[i]) {
+      c = Command::kWriteStatus;
+      status_reg_index_ = static_cast<uint8_t>(i);
+      volatile_sr_enable_ = volatile_sr_was_enabled;
+    }
+  }
+  if (c == Command::kNone && model_.suspend_opcode != 0) {
+    if (opcode == model_.suspend_opcode) c = Command::kSuspend;
+    if (opcode == model_.resume_opcode) c = Command::kResume;
+  }
+  return c;
+}
+
+// Which commands a busy, suspended or sleeping chip still takes.
+bool SimulatedSpiNorChip::TakesCommandNow(Command c) const {
+  if (deep_power_down_) return c == Command::kReleasePowerDown;
+  if (stuck_busy_ || (op_active() && !suspended_)) {
+    return c == Command::kReadStatus || c == Command::kSuspend || c == Command::kResetEnable ||
+           c == Command::kReset;
+  }
+  if (suspended_) {
+    return c == Command::kRead || c == Command::kReadStatus || c == Command::kReadId ||
+           c == Command::kReadSfdp || c == Command::kUniqueId || c == Command::kResume ||
+           c == Command::kResetEnable || c == Command::kReset || c == Command::kWriteDisable;
+  }
+  return true;
 }
 
 uint8_t SimulatedSpiNorChip::OutputByte() {
@@ -387,7 +379,6 @@ void SimulatedSpiNorChip::Execute() {
   const bool complete = phase_ == Phase::kData;  // Opcode, address and dummies all seen.
   const bool exact = complete && data_count_ == 0;
   const bool wel = (sr_[0] & op::kStatusWel) != 0;
-  auto malformed = [&] { ++counters_.ignored_malformed; };
   switch (command_) {
     case Command::kNone:
     case Command::kRead:
@@ -397,141 +388,31 @@ void SimulatedSpiNorChip::Execute() {
     case Command::kUniqueId:
       break;
     case Command::kWriteEnable:
-      if (exact)
-        sr_[0] |= op::kStatusWel;
-      else
-        malformed();
-      break;
     case Command::kWriteDisable:
-      if (exact)
-        sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
-      else
-        malformed();
-      break;
     case Command::kVolatileSrEnable:
-      if (exact)
-        volatile_sr_enable_ = true;
-      else
-        malformed();
-      break;
-    case Command::kProgram: {
-      if (!complete || data_count_ == 0) {
-        malformed();
-        std::fill(page_buffer_.begin(), page_buffer_.end(), std::byte{0xFF});
-        break;
-      }
-      const uint32_t page = model_.page_bytes;
-      const uint32_t base = address_ & ~(page - 1);
-      if (!wel) {
-        ++counters_.ignored_no_wel;
-      } else if (ProtectedOverlap(base, page)) {
-        ++counters_.ignored_protected;
-        sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
-      } else {
-        const uint32_t bytes = std::min(data_count_, page);
-        const double scale = static_cast<double>(std::max(bytes, page / 16)) / page;
-        StartOp({.kind = OpKind::kProgram, .address = base, .size_bytes = page},
-                OpDuration(model_.page_program, scale, base, page));
-        break;  // The latch holds the data until the program completes.
-      }
-      std::fill(page_buffer_.begin(), page_buffer_.end(), std::byte{0xFF});
-      break;
-    }
-    case Command::kErase: {
-      const EraseType& e = model_.erase_types[erase_index_];
-      const uint32_t base = address_ & ~(e.size_bytes - 1);
-      if (!exact) {
-        malformed();
-      } else if (!wel) {
-        ++counters_.ignored_no_wel;
-      } else if (ProtectedOverlap(base, e.size_bytes)) {
-        ++counters_.ignored_protected;
-        sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
-      } else {
-        StartOp({.kind = OpKind::kErase, .address = base, .size_bytes = e.size_bytes},
-                OpDuration(e.time, 1.0, base, e.size_bytes));
-      }
-      break;
-    }
-    case Command::kChipErase:
-      if (!exact) {
-        malformed();
-      } else if (!wel) {
-        ++counters_.ignored_no_wel;
-      } else if (!ComputeProtectedRange(model_, sr_[0]).empty()) {
-        // Chip erase is refused if any block is protected.
-        ++counters_.ignored_protected;
-        sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
-      } else {
-        StartOp({.kind = OpKind::kChipErase, .address = 0, .size_bytes = model_.size_bytes},
-                OpDuration(model_.chip_erase, 1.0, 0, model_.size_bytes));
-      }
-      break;
-    case Command::kWriteStatus: {
-      const bool via_volatile = volatile_sr_enable_;
-      volatile_sr_enable_ = false;
-      if (!complete || data_count_ == 0) {
-        malformed();
-        break;
-      }
-      if (!wel && !via_volatile) {
-        ++counters_.ignored_no_wel;
-        break;
-      }
-      if ((sr_[0] & op::kStatusSrp) != 0 && !wp_high_) {
-        // SRP = 1 with WP# low: the status register is hardware-protected.
-        ++counters_.ignored_protected;
-        sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
-        break;
-      }
-      Op w{.kind = OpKind::kWriteStatus};
-      w.status_first = status_reg_index_;
-      // 01h takes the following registers as extra bytes; 31h/11h take one.
-      const size_t registers = model_.status_read_opcodes.size();
-      const size_t max_bytes = status_reg_index_ == 0 ? registers : 1;
-      w.status_count = static_cast<uint8_t>(std::min<size_t>(data_count_, max_bytes));
-      w.status = status_in_;
-      if (via_volatile) {
-        for (uint8_t i = 0; i < w.status_count; ++i) {
-          SetStatusRegister(w.status_first + i, w.status[i]);
-        }
-        ++counters_.status_writes;
-      } else {
-        StartOp(w, OpDuration(model_.write_status, 1.0, 0, 0));
-      }
-      break;
-    }
     case Command::kResetEnable:
-      if (exact)
-        reset_enabled_ = true;
-      else
-        malformed();
-      break;
     case Command::kReset:
-      if (exact)
-        SoftwareReset();
-      else
-        malformed();
-      break;
     case Command::kDeepPowerDown:
-      if (exact)
-        deep_power_down_ = true;
-      else
-        malformed();
+      ExecuteControl(exact);
+      break;
+    case Command::kProgram:
+      ExecuteProgram(complete, wel);
+      break;
+    case Command::kErase:
+      ExecuteErase(exact, wel);
+      break;
+    case Command::kChipErase:
+      ExecuteChipErase(exact, wel);
+      break;
+    case Command::kWriteStatus:
+      ExecuteWriteStatus(complete, wel);
       break;
     case Command::kReleasePowerDown:
       deep_power_down_ = false;
       break;
     case Command::kEnter4Byte:
     case Command::kExit4Byte:
-      if (!exact) {
-        malformed();
-      } else if (model_.enter_4byte_needs_wren && !wel) {
-        ++counters_.ignored_no_wel;
-      } else {
-        in_4byte_mode_ = command_ == Command::kEnter4Byte;
-        if (model_.enter_4byte_needs_wren) sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
-      }
+      ExecuteAddressMode(exact, wel);
       break;
     case Command::kSuspend:
       if (exact && op_active() && !suspended_ && op_.kind != OpKind::kWriteStatus) {
@@ -549,6 +430,136 @@ void SimulatedSpiNorChip::Execute() {
         sr_[0] |= op::kStatusWip;
       }
       break;
+  }
+}
+
+// Commands that are the opcode alone: any address or data byte makes the frame malformed.
+void SimulatedSpiNorChip::ExecuteControl(bool exact) {
+  if (!exact) {
+    ++counters_.ignored_malformed;
+    return;
+  }
+  switch (command_) {
+    case Command::kWriteEnable:
+      sr_[0] |= op::kStatusWel;
+      break;
+    case Command::kWriteDisable:
+      sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
+      break;
+    case Command::kVolatileSrEnable:
+      volatile_sr_enable_ = true;
+      break;
+    case Command::kResetEnable:
+      reset_enabled_ = true;
+      break;
+    case Command::kReset:
+      SoftwareReset();
+      break;
+    case Command::kDeepPowerDown:
+      deep_power_down_ = true;
+      break;
+    default:
+      break;  // Execute() sends only the commands above here.
+  }
+}
+
+void SimulatedSpiNorChip::ExecuteProgram(bool complete, bool wel) {
+  if (!complete || data_count_ == 0) {
+    ++counters_.ignored_malformed;
+    std::fill(page_buffer_.begin(), page_buffer_.end(), std::byte{0xFF});
+    return;
+  }
+  const uint32_t page = model_.page_bytes;
+  const uint32_t base = address_ & ~(page - 1);
+  if (!wel) {
+    ++counters_.ignored_no_wel;
+  } else if (ProtectedOverlap(base, page)) {
+    ++counters_.ignored_protected;
+    sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
+  } else {
+    const uint32_t bytes = std::min(data_count_, page);
+    const double scale = static_cast<double>(std::max(bytes, page / 16)) / page;
+    StartOp({.kind = OpKind::kProgram, .address = base, .size_bytes = page},
+            OpDuration(model_.page_program, scale, base, page));
+    return;  // The latch holds the data until the program completes.
+  }
+  std::fill(page_buffer_.begin(), page_buffer_.end(), std::byte{0xFF});
+}
+
+void SimulatedSpiNorChip::ExecuteErase(bool exact, bool wel) {
+  const EraseType& e = model_.erase_types[erase_index_];
+  const uint32_t base = address_ & ~(e.size_bytes - 1);
+  if (!exact) {
+    ++counters_.ignored_malformed;
+  } else if (!wel) {
+    ++counters_.ignored_no_wel;
+  } else if (ProtectedOverlap(base, e.size_bytes)) {
+    ++counters_.ignored_protected;
+    sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
+  } else {
+    StartOp({.kind = OpKind::kErase, .address = base, .size_bytes = e.size_bytes},
+            OpDuration(e.time, 1.0, base, e.size_bytes));
+  }
+}
+
+void SimulatedSpiNorChip::ExecuteChipErase(bool exact, bool wel) {
+  if (!exact) {
+    ++counters_.ignored_malformed;
+  } else if (!wel) {
+    ++counters_.ignored_no_wel;
+  } else if (!ComputeProtectedRange(model_, sr_[0]).empty()) {
+    // Chip erase is refused if any block is protected.
+    ++counters_.ignored_protected;
+    sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
+  } else {
+    StartOp({.kind = OpKind::kChipErase, .address = 0, .size_bytes = model_.size_bytes},
+            OpDuration(model_.chip_erase, 1.0, 0, model_.size_bytes));
+  }
+}
+
+void SimulatedSpiNorChip::ExecuteWriteStatus(bool complete, bool wel) {
+  const bool via_volatile = volatile_sr_enable_;
+  volatile_sr_enable_ = false;
+  if (!complete || data_count_ == 0) {
+    ++counters_.ignored_malformed;
+    return;
+  }
+  if (!wel && !via_volatile) {
+    ++counters_.ignored_no_wel;
+    return;
+  }
+  if ((sr_[0] & op::kStatusSrp) != 0 && !wp_high_) {
+    // SRP = 1 with WP# low: the status register is hardware-protected.
+    ++counters_.ignored_protected;
+    sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
+    return;
+  }
+  Op w{.kind = OpKind::kWriteStatus};
+  w.status_first = status_reg_index_;
+  // 01h takes the following registers as extra bytes; 31h/11h take one.
+  const size_t registers = model_.status_read_opcodes.size();
+  const size_t max_bytes = status_reg_index_ == 0 ? registers : 1;
+  w.status_count = static_cast<uint8_t>(std::min<size_t>(data_count_, max_bytes));
+  w.status = status_in_;
+  if (via_volatile) {
+    for (uint8_t i = 0; i < w.status_count; ++i) {
+      SetStatusRegister(w.status_first + i, w.status[i]);
+    }
+    ++counters_.status_writes;
+  } else {
+    StartOp(w, OpDuration(model_.write_status, 1.0, 0, 0));
+  }
+}
+
+// B7h / E9h.
+void SimulatedSpiNorChip::ExecuteAddressMode(bool exact, bool wel) {
+  if (!exact) {
+    ++counters_.ignored_malformed;
+  } else if (model_.enter_4byte_needs_wren && !wel) {
+    ++counters_.ignored_no_wel;
+  } else {
+    in_4byte_mode_ = command_ == Command::kEnter4Byte;
+    if (model_.enter_4byte_needs_wren) sr_[0] &= static_cast<uint8_t>(~op::kStatusWel);
   }
 }
 

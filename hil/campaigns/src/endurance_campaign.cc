@@ -58,6 +58,244 @@ json BucketState(const CurveBucket& b) {
           {"bit_errors", b.bit_errors}};
 }
 
+// What stays fixed for the whole run on one rig.
+struct CycleSetup {
+  Rig* rig = nullptr;
+  const EnduranceConfig* config = nullptr;
+  uint32_t sector_bytes = 0;
+  uint32_t page = 0;
+  uint64_t seed = 1;
+  uint64_t erase_max_us = 0;  // Datasheet maxima; 0 = no limit.
+  uint64_t program_max_us = 0;
+  uint64_t bucket_cycles = 1;
+};
+
+CycleSetup MakeSetup(const EnduranceConfig& config, const CampaignContext& ctx) {
+  CycleSetup s;
+  s.rig = ctx.rig;
+  s.config = &config;
+  const auto& g = ctx.rig->flash->geometry();
+  s.sector_bytes = g.erase_size_bytes;
+  s.page = std::min(g.program_page_bytes, s.sector_bytes);
+  s.seed = ctx.config ? ctx.config->seed : 1;
+  // Datasheet maxima: explicit config wins, else the part's, else no limit.
+  s.erase_max_us = config.erase_max_us;
+  s.program_max_us = config.program_max_us;
+  if (const auto& part = ctx.rig->part) {
+    for (const auto& e : part->erase_types) {
+      if (e.size_bytes == s.sector_bytes && s.erase_max_us == 0) s.erase_max_us = e.time.max_us;
+    }
+    if (s.program_max_us == 0) s.program_max_us = part->page_program.max_us;
+  }
+  s.bucket_cycles =
+      std::max<uint64_t>(1, (config.cycles + config.curve_points - 1) / config.curve_points);
+  return s;
+}
+
+// Everything the checkpoint saves: counters, curve and per-sector wear.
+struct EnduranceState {
+  std::vector<SectorWear> wear;  // The sectors this shard owns.
+  std::vector<CurveBucket> curve;
+  uint64_t cycle = 0, total_bit_errors = 0;
+  uint64_t over_max_events = 0;
+  std::string stop_reason;  // Non-empty once a stop criterion hit.
+};
+
+EnduranceState InitialState(const EnduranceConfig& config, const CampaignContext& ctx) {
+  EnduranceState st;
+  for (size_t i = 0; i < config.sectors.size(); ++i) {
+    if (ctx.shard.Owns(i)) st.wear.push_back({.index = config.sectors[i]});
+  }
+  if (!ctx.resume_state.is_object()) return st;
+  // Continue where the checkpoint left off: counters and curve; the chip kept its wear.
+  const json& s = ctx.resume_state;
+  st.cycle = s.at("cycle");
+  st.total_bit_errors = s.at("bit_errors");
+  st.over_max_events = s.value("over_max_events", 0);
+  for (const auto& b : s.at("curve")) st.curve.push_back(BucketFromJson(b));
+  for (auto& w : st.wear) {
+    const std::string key = std::to_string(w.index);
+    if (!s.at("sectors").contains(key)) continue;
+    const json& x = s.at("sectors").at(key);
+    w.cycles = x.at("cycles");
+    w.bit_errors = x.at("bit_errors");
+    w.erase_us_last = x.at("erase_us_last");
+    w.erase_us_max = x.at("erase_us_max");
+  }
+  return st;
+}
+
+json CheckpointState(const EnduranceState& st) {
+  json sectors = json::object();
+  for (const auto& w : st.wear) {
+    sectors[std::to_string(w.index)] = {{"cycles", w.cycles},
+                                        {"bit_errors", w.bit_errors},
+                                        {"erase_us_last", w.erase_us_last},
+                                        {"erase_us_max", w.erase_us_max}};
+  }
+  json buckets = json::array();
+  for (const auto& b : st.curve) buckets.push_back(BucketState(b));
+  return {{"cycle", st.cycle},
+          {"bit_errors", st.total_bit_errors},
+          {"over_max_events", st.over_max_events},
+          {"sectors", sectors},
+          {"curve", buckets}};
+}
+
+// Scratch buffers of one sector each, reused across cycles.
+struct SectorBuffers {
+  std::vector<std::byte> data, back;
+};
+
+// What one sector's part of a cycle measured.
+struct SectorCycle {
+  uint64_t erase_us = 0;
+  uint64_t program_us = 0;
+  uint64_t page_us_max = 0;
+  uint64_t errors = 0;
+};
+
+// One sector's part of cycle `c`: erase (timed), [verify erased], program the pattern page
+// by page (timed), [read back and count bit errors].
+Status CycleSector(const CycleSetup& s, uint32_t index, uint64_t c, bool verify,
+                   DataPattern pattern, SectorBuffers& buf, SectorCycle* out) {
+  Rig& rig = *s.rig;
+  driver::Flash& flash = *rig.flash;
+  const uint32_t base = index * s.sector_bytes;
+  uint64_t op_ns = 0, busy_ns = 0;
+  Status device = TimeOp(
+      rig, driver::BusyKind::kErase, [&] { return flash.Erase(base, s.sector_bytes); }, &op_ns,
+      &busy_ns);
+  out->erase_us = busy_ns / 1000;
+  if (!device.ok()) return device;
+  if (verify) {
+    device = flash.Read(base, buf.back);
+    if (!device.ok()) return device;
+    std::fill(buf.data.begin(), buf.data.end(), flash.geometry().erased_value);
+    out->errors += BitErrors(buf.data, buf.back);  // Bits an erase failed to set.
+  }
+  FillPattern(pattern, s.seed, (uint64_t{index} << 40) ^ c, buf.data);
+  for (uint32_t off = 0; off < s.sector_bytes && device.ok(); off += s.page) {
+    device = TimeOp(
+        rig, driver::BusyKind::kProgram,
+        [&] { return flash.Program(base + off, std::span(buf.data).subspan(off, s.page)); }, &op_ns,
+        &busy_ns);
+    out->program_us += busy_ns / 1000;
+    out->page_us_max = std::max(out->page_us_max, busy_ns / 1000);
+  }
+  if (!device.ok()) return device;
+  if (verify) {
+    device = flash.Read(base, buf.back);
+    if (!device.ok()) return device;
+    out->errors += BitErrors(buf.data, buf.back);
+  }
+  return device;
+}
+
+// Adds one sector's cycle to its wear and the curve; notes a busy time over the maximum.
+void RecordSectorCycle(const CycleSetup& s, uint64_t c, const SectorCycle& m, SectorWear& w,
+                       CurveBucket& bucket, EnduranceState* st) {
+  ++w.cycles;
+  w.bit_errors += m.errors;
+  w.erase_us_last = m.erase_us;
+  w.erase_us_max = std::max(w.erase_us_max, m.erase_us);
+  ++bucket.samples;
+  bucket.erase_us_sum += double(m.erase_us);
+  bucket.program_us_sum += double(m.program_us);
+  bucket.erase_us_max = std::max(bucket.erase_us_max, m.erase_us);
+  bucket.program_us_max = std::max(bucket.program_us_max, m.program_us);
+  if ((s.erase_max_us && m.erase_us > WithTolerance(s.erase_max_us)) ||
+      (s.program_max_us && m.page_us_max > WithTolerance(s.program_max_us))) {
+    ++st->over_max_events;
+    if (s.config->stop_on_busy_over_max && st->stop_reason.empty()) {
+      st->stop_reason = fmt::format(
+          "cycle {}: sector {} busy time over the datasheet maximum (erase {} us / max {}, "
+          "page program {} us / max {})",
+          c, w.index, m.erase_us, s.erase_max_us, m.page_us_max, s.program_max_us);
+    }
+  }
+}
+
+// The next cycle over every owned sector, then the cycle-level stop criteria. On a device
+// error the cycle does not count.
+Status RunCycle(const CycleSetup& s, SectorBuffers& buf, EnduranceState* st) {
+  const EnduranceConfig& config = *s.config;
+  const uint64_t c = st->cycle + 1;
+  const bool verify = c % config.verify_every == 0;
+  const DataPattern pattern = config.patterns[st->cycle % config.patterns.size()];
+  if (st->curve.empty() || st->curve.back().cycle_end < c) {
+    st->curve.push_back({.cycle_end = std::min(
+                             config.cycles, (st->cycle / s.bucket_cycles + 1) * s.bucket_cycles)});
+  }
+  CurveBucket& bucket = st->curve.back();
+  uint64_t cycle_errors = 0;
+  for (auto& w : st->wear) {
+    SectorCycle m;
+    const Status device = CycleSector(s, w.index, c, verify, pattern, buf, &m);
+    if (!device.ok()) return device;
+    cycle_errors += m.errors;
+    RecordSectorCycle(s, c, m, w, bucket, st);
+  }
+  st->cycle = c;
+  bucket.bit_errors += cycle_errors;
+  st->total_bit_errors += cycle_errors;
+  if (cycle_errors > 0 && config.stop_on_first_bit_error && st->stop_reason.empty()) {
+    st->stop_reason = fmt::format("cycle {}: first bit errors ({})", c, cycle_errors);
+  }
+  if (config.stop_after_bit_errors && st->total_bit_errors >= config.stop_after_bit_errors &&
+      st->stop_reason.empty()) {
+    st->stop_reason = fmt::format("cycle {}: {} bit errors reached the limit of {}", c,
+                                  st->total_bit_errors, config.stop_after_bit_errors);
+  }
+  return Status::Ok();
+}
+
+// figures["endurance"] and the checks, from the final state; `stop_reason` is final too.
+void ReportResults(const CycleSetup& s, const EnduranceState& st, const std::string& stop_reason,
+                   bool interrupted, RigReport& report) {
+  const EnduranceConfig& config = *s.config;
+  const Rig& rig = *s.rig;
+  json curve_json = json::array(), sectors_json = json::array();
+  for (const auto& b : st.curve) {
+    if (b.samples > 0) curve_json.push_back(ToJson(b));
+  }
+  for (const auto& w : st.wear) {
+    sectors_json.push_back({{"index", w.index},
+                            {"cycles", w.cycles},
+                            {"bit_errors", w.bit_errors},
+                            {"erase_us_last", w.erase_us_last},
+                            {"erase_us_max", w.erase_us_max}});
+  }
+  report.figures["endurance"] = {
+      {"timing", TimingSourceName(rig.timing)},
+      {"busy_source", rig.busy_total ? "driver WIP polling" : "operation time"},
+      {"cycles_done", st.cycle},
+      {"target_cycles", config.cycles},
+      {"stop_reason", stop_reason},
+      {"bit_errors", st.total_bit_errors},
+      {"erase_max_us", s.erase_max_us},
+      {"program_max_us", s.program_max_us},
+      {"over_max_events", st.over_max_events},
+      {"sector_count", rig.flash->geometry().sector_count()},
+      {"sector_bytes", s.sector_bytes},
+      {"curve", curve_json},
+      {"sectors", sectors_json}};
+  if (!interrupted) {  // An interrupted run has not failed its target; --resume continues.
+    report.AddCheck("endurance/cycles", st.cycle >= config.cycles,
+                    fmt::format("{} of {} cycles on {} sectors; {}", st.cycle, config.cycles,
+                                st.wear.size(), stop_reason));
+  }
+  const uint64_t allowed = config.stop_after_bit_errors ? config.stop_after_bit_errors - 1 : 0;
+  report.AddCheck("endurance/bit_errors", st.total_bit_errors <= allowed,
+                  fmt::format("{} bit errors (allowed {})", st.total_bit_errors, allowed));
+  if (s.erase_max_us || s.program_max_us) {
+    report.AddCheck("endurance/busy_within_max", st.over_max_events == 0,
+                    fmt::format("{} operations over the datasheet maximum (erase {} us, page "
+                                "program {} us)",
+                                st.over_max_events, s.erase_max_us, s.program_max_us));
+  }
+}
+
 }  // namespace
 
 std::string EnduranceCampaign::CheckRig(const Rig& rig) const {
@@ -72,198 +310,30 @@ std::string EnduranceCampaign::CheckRig(const Rig& rig) const {
 }
 
 Status EnduranceCampaign::Run(CampaignContext& ctx, RigReport& report) {
-  Rig& rig = *ctx.rig;
-  driver::Flash& flash = *rig.flash;
-  const auto& g = flash.geometry();
-  const uint32_t sector_bytes = g.erase_size_bytes;
-  const uint32_t page = std::min(g.program_page_bytes, sector_bytes);
-  const uint64_t seed = ctx.config ? ctx.config->seed : 1;
-
-  // Datasheet maxima: explicit config wins, else the part's, else no limit.
-  uint64_t erase_max_us = config_.erase_max_us;
-  uint64_t program_max_us = config_.program_max_us;
-  if (rig.part) {
-    for (const auto& e : rig.part->erase_types) {
-      if (e.size_bytes == sector_bytes && erase_max_us == 0) erase_max_us = e.time.max_us;
-    }
-    if (program_max_us == 0) program_max_us = rig.part->page_program.max_us;
-  }
-
-  std::vector<SectorWear> wear;
-  for (size_t i = 0; i < config_.sectors.size(); ++i) {
-    if (ctx.shard.Owns(i)) wear.push_back({.index = config_.sectors[i]});
-  }
-  const uint64_t bucket_cycles =
-      std::max<uint64_t>(1, (config_.cycles + config_.curve_points - 1) / config_.curve_points);
-  std::vector<CurveBucket> curve;
-  uint64_t cycle = 0, total_bit_errors = 0;
-  uint64_t over_max_events = 0;
-  std::string stop_reason;
-
-  if (ctx.resume_state.is_object()) {
-    // Continue where the checkpoint left off: counters and curve; the chip kept its wear.
-    const json& s = ctx.resume_state;
-    cycle = s.at("cycle");
-    total_bit_errors = s.at("bit_errors");
-    over_max_events = s.value("over_max_events", 0);
-    for (const auto& b : s.at("curve")) curve.push_back(BucketFromJson(b));
-    for (auto& w : wear) {
-      const std::string key = std::to_string(w.index);
-      if (!s.at("sectors").contains(key)) continue;
-      const json& x = s.at("sectors").at(key);
-      w.cycles = x.at("cycles");
-      w.bit_errors = x.at("bit_errors");
-      w.erase_us_last = x.at("erase_us_last");
-      w.erase_us_max = x.at("erase_us_max");
-    }
-  }
-  const auto save_state = [&](bool force) {
-    json sectors = json::object();
-    for (const auto& w : wear) {
-      sectors[std::to_string(w.index)] = {{"cycles", w.cycles},
-                                          {"bit_errors", w.bit_errors},
-                                          {"erase_us_last", w.erase_us_last},
-                                          {"erase_us_max", w.erase_us_max}};
-    }
-    json buckets = json::array();
-    for (const auto& b : curve) buckets.push_back(BucketState(b));
-    ctx.Checkpoint({{"cycle", cycle},
-                    {"bit_errors", total_bit_errors},
-                    {"over_max_events", over_max_events},
-                    {"sectors", sectors},
-                    {"curve", buckets}},
-                   force);
-  };
-
-  std::vector<std::byte> data(sector_bytes), back(sector_bytes);
+  const CycleSetup setup = MakeSetup(config_, ctx);
+  EnduranceState st = InitialState(config_, ctx);
+  SectorBuffers buf{std::vector<std::byte>(setup.sector_bytes),
+                    std::vector<std::byte>(setup.sector_bytes)};
   Status device = Status::Ok();
   bool interrupted = false;
-  while (cycle < config_.cycles && stop_reason.empty() && !wear.empty()) {
+  while (st.cycle < config_.cycles && st.stop_reason.empty() && !st.wear.empty()) {
     if (ctx.StopRequested()) {
       interrupted = true;
       break;
     }
-    const uint64_t c = cycle + 1;
-    const bool verify = c % config_.verify_every == 0;
-    const DataPattern pattern = config_.patterns[cycle % config_.patterns.size()];
-    if (curve.empty() || curve.back().cycle_end < c) {
-      curve.push_back(
-          {.cycle_end = std::min(config_.cycles, (cycle / bucket_cycles + 1) * bucket_cycles)});
-    }
-    CurveBucket& bucket = curve.back();
-    uint64_t cycle_errors = 0;
-    for (auto& w : wear) {
-      const uint32_t base = w.index * sector_bytes;
-      uint64_t op_ns = 0, busy_ns = 0;
-      device = TimeOp(
-          rig, driver::BusyKind::kErase, [&] { return flash.Erase(base, sector_bytes); }, &op_ns,
-          &busy_ns);
-      const uint64_t erase_us = busy_ns / 1000;
-      if (!device.ok()) break;
-      uint64_t errors = 0;
-      if (verify) {
-        device = flash.Read(base, back);
-        if (!device.ok()) break;
-        std::fill(data.begin(), data.end(), g.erased_value);
-        errors += BitErrors(data, back);  // Bits an erase failed to set.
-      }
-      FillPattern(pattern, seed, (uint64_t{w.index} << 40) ^ c, data);
-      uint64_t program_us = 0, page_us_max = 0;
-      for (uint32_t off = 0; off < sector_bytes && device.ok(); off += page) {
-        device = TimeOp(
-            rig, driver::BusyKind::kProgram,
-            [&] { return flash.Program(base + off, std::span(data).subspan(off, page)); }, &op_ns,
-            &busy_ns);
-        program_us += busy_ns / 1000;
-        page_us_max = std::max(page_us_max, busy_ns / 1000);
-      }
-      if (!device.ok()) break;
-      if (verify) {
-        device = flash.Read(base, back);
-        if (!device.ok()) break;
-        errors += BitErrors(data, back);
-      }
-      ++w.cycles;
-      w.bit_errors += errors;
-      w.erase_us_last = erase_us;
-      w.erase_us_max = std::max(w.erase_us_max, erase_us);
-      cycle_errors += errors;
-      ++bucket.samples;
-      bucket.erase_us_sum += double(erase_us);
-      bucket.program_us_sum += double(program_us);
-      bucket.erase_us_max = std::max(bucket.erase_us_max, erase_us);
-      bucket.program_us_max = std::max(bucket.program_us_max, program_us);
-      if ((erase_max_us && erase_us > WithTolerance(erase_max_us)) ||
-          (program_max_us && page_us_max > WithTolerance(program_max_us))) {
-        ++over_max_events;
-        if (config_.stop_on_busy_over_max && stop_reason.empty()) {
-          stop_reason = fmt::format(
-              "cycle {}: sector {} busy time over the datasheet maximum (erase {} us / max {}, "
-              "page program {} us / max {})",
-              c, w.index, erase_us, erase_max_us, page_us_max, program_max_us);
-        }
-      }
-    }
+    device = RunCycle(setup, buf, &st);
     if (!device.ok()) break;
-    cycle = c;
-    bucket.bit_errors += cycle_errors;
-    total_bit_errors += cycle_errors;
-    if (cycle_errors > 0 && config_.stop_on_first_bit_error && stop_reason.empty()) {
-      stop_reason = fmt::format("cycle {}: first bit errors ({})", c, cycle_errors);
-    }
-    if (config_.stop_after_bit_errors && total_bit_errors >= config_.stop_after_bit_errors &&
-        stop_reason.empty()) {
-      stop_reason = fmt::format("cycle {}: {} bit errors reached the limit of {}", c,
-                                total_bit_errors, config_.stop_after_bit_errors);
-    }
     ctx.Progress(
-        double(cycle) / double(config_.cycles),
-        fmt::format("cycle {}/{}, {} bit errors", cycle, config_.cycles, total_bit_errors));
-    save_state(false);
+        double(st.cycle) / double(config_.cycles),
+        fmt::format("cycle {}/{}, {} bit errors", st.cycle, config_.cycles, st.total_bit_errors));
+    ctx.Checkpoint(CheckpointState(st), false);
   }
-  save_state(true);
+  ctx.Checkpoint(CheckpointState(st), true);
 
-  json curve_json = json::array(), sectors_json = json::array();
-  for (const auto& b : curve) {
-    if (b.samples > 0) curve_json.push_back(ToJson(b));
-  }
-  for (const auto& w : wear) {
-    sectors_json.push_back({{"index", w.index},
-                            {"cycles", w.cycles},
-                            {"bit_errors", w.bit_errors},
-                            {"erase_us_last", w.erase_us_last},
-                            {"erase_us_max", w.erase_us_max}});
-  }
+  std::string stop_reason = st.stop_reason;
   if (!device.ok()) stop_reason = fmt::format("device error: {}", device.str());
   if (stop_reason.empty()) stop_reason = interrupted ? "interrupted" : "target cycles reached";
-  report.figures["endurance"] = {
-      {"timing", TimingSourceName(rig.timing)},
-      {"busy_source", rig.busy_total ? "driver WIP polling" : "operation time"},
-      {"cycles_done", cycle},
-      {"target_cycles", config_.cycles},
-      {"stop_reason", stop_reason},
-      {"bit_errors", total_bit_errors},
-      {"erase_max_us", erase_max_us},
-      {"program_max_us", program_max_us},
-      {"over_max_events", over_max_events},
-      {"sector_count", flash.geometry().sector_count()},
-      {"sector_bytes", sector_bytes},
-      {"curve", curve_json},
-      {"sectors", sectors_json}};
-  if (!interrupted) {  // An interrupted run has not failed its target; --resume continues.
-    report.AddCheck("endurance/cycles", cycle >= config_.cycles,
-                    fmt::format("{} of {} cycles on {} sectors; {}", cycle, config_.cycles,
-                                wear.size(), stop_reason));
-  }
-  const uint64_t allowed = config_.stop_after_bit_errors ? config_.stop_after_bit_errors - 1 : 0;
-  report.AddCheck("endurance/bit_errors", total_bit_errors <= allowed,
-                  fmt::format("{} bit errors (allowed {})", total_bit_errors, allowed));
-  if (erase_max_us || program_max_us) {
-    report.AddCheck("endurance/busy_within_max", over_max_events == 0,
-                    fmt::format("{} operations over the datasheet maximum (erase {} us, page "
-                                "program {} us)",
-                                over_max_events, erase_max_us, program_max_us));
-  }
+  ReportResults(setup, st, stop_reason, interrupted, report);
   if (!device.ok()) report.error = stop_reason;
   report.status = report.EndStatus(device.ok(), interrupted);
   return device;

@@ -24,6 +24,87 @@ std::vector<std::byte> Value(SeededRandom& rng, const KvMixConfig& mix) {
   return v;
 }
 
+// What a mix has measured so far, per operation type.
+struct MixTally {
+  LatencyStats stats[kOpCount];
+  uint64_t flash_bytes[kOpCount] = {};
+  uint64_t transactions[kOpCount] = {};
+  uint64_t failures = 0;
+  std::string first_failure;
+};
+
+// The operation to issue for the weighted pick `op` on a key that is `live` or not.
+// Operations that make no sense for the key's state become their natural partner, so the
+// mix stays close to the weights without provoking expected errors.
+int NaturalOp(int op, bool live) {
+  if (op == kAppend && live) op = kSet;
+  if ((op == kInvalidate || op == kGet) && !live) op = kAppend;
+  return op;
+}
+
+// Issues `op` on `key`; *value: what a write stored, *got: what a get read.
+Status IssueOp(KvUnderTest& kv, int op, const std::string& key, SeededRandom& rng,
+               const KvMixConfig& mix, std::vector<std::byte>* value, std::vector<std::byte>* got) {
+  switch (op) {
+    case kAppend:
+    case kSet:
+      *value = Value(rng, mix);
+      return op == kAppend ? kv.Append(key, *value) : kv.Set(key, *value);
+    case kGet:
+      return kv.Get(key, got);
+    case kInvalidate:
+      return kv.Invalidate(key);
+    case kGc:
+      return kv.GarbageCollect();
+  }
+  return Status::Ok();
+}
+
+// Checks the outcome of `op` against the model and updates both. Returns the status that
+// stops the mix (the device went away), else kOk.
+Status CheckOp(int op, const std::string& key, Status s, const std::vector<std::byte>& value,
+               const std::vector<std::byte>& got,
+               std::map<std::string, std::vector<std::byte>>& model, MixTally& tally) {
+  if (s == Status::ResourceExhausted() && (op == kAppend || op == kSet)) {
+    return Status::Ok();  // A full store refusing a write is correct behaviour, not a failure.
+  }
+  if (!s.ok() && !(op == kGet && s == Status::NotFound())) {
+    if (s == Status::Unavailable() || s == Status::DeadlineExceeded()) return s;
+    ++tally.failures;
+    if (tally.first_failure.empty())
+      tally.first_failure = fmt::format("{} {}: {}", kOpNames[op], key, s.str());
+    return Status::Ok();
+  }
+  if (op == kAppend || op == kSet) model[key] = value;
+  if (op == kInvalidate) model.erase(key);
+  if (op == kGet && got != model[key]) {
+    ++tally.failures;
+    if (tally.first_failure.empty()) tally.first_failure = fmt::format("get {}: wrong value", key);
+  }
+  return Status::Ok();
+}
+
+// Per-operation figures of the mix; *total_ops: operations done.
+nlohmann::json OpFigures(const Rig& rig, const MixTally& tally, uint64_t* total_ops) {
+  nlohmann::json ops = nlohmann::json::object();
+  for (int op = 0; op < kOpCount; ++op) {
+    const LatencyStats& stats = tally.stats[op];
+    if (stats.count() == 0) continue;
+    *total_ops += stats.count();
+    const double seconds = double(stats.total_ns()) / 1e9;
+    ops[kOpNames[op]] = {
+        {"count", stats.count()},
+        {"ops_per_s", seconds > 0 ? double(stats.count()) / seconds : 0.0},
+        {"latency", stats.ToJson()},
+        {"flash_bytes_per_op", double(tally.flash_bytes[op]) / double(stats.count())}};
+    if (rig.spi_transactions) {
+      ops[kOpNames[op]]["spi_transactions_per_op"] =
+          double(tally.transactions[op]) / double(stats.count());
+    }
+  }
+  return ops;
+}
+
 }  // namespace
 
 std::string KvMixUnsupportedReason(const Rig& rig, const KvFactory& factory) {
@@ -45,11 +126,7 @@ Status RunKvMix(Rig& rig, const KvFactory& factory, const KvMixConfig& mix, uint
 
   SeededRandom rng(seed);
   std::map<std::string, std::vector<std::byte>> model;
-  LatencyStats stats[kOpCount];
-  uint64_t flash_bytes[kOpCount] = {};
-  uint64_t transactions[kOpCount] = {};
-  uint64_t failures = 0;
-  std::string first_failure;
+  MixTally tally;
   const uint32_t weights[kOpCount] = {mix.append_weight, mix.get_weight, mix.invalidate_weight,
                                       mix.set_weight, mix.gc_weight};
   uint32_t total_weight = 0;
@@ -60,79 +137,31 @@ Status RunKvMix(Rig& rig, const KvFactory& factory, const KvMixConfig& mix, uint
     int op = 0;
     while (pick >= weights[op]) pick -= weights[op++];
     const std::string key = fmt::format("key{}", rng.Below(mix.key_count));
-    const bool live = model.count(key) != 0;
-    // Operations that make no sense for the key's state become their natural partner,
-    // so the mix stays close to the weights without provoking expected errors.
-    if (op == kAppend && live) op = kSet;
-    if ((op == kInvalidate || op == kGet) && !live) op = kAppend;
+    op = NaturalOp(op, model.count(key) != 0);
     const auto before = counted.counters();
     const uint64_t spi_before = rig.spi_transactions ? rig.spi_transactions() : 0;
     const auto t0 = rig.clock->Now();
-    Status s = Status::Ok();
     std::vector<std::byte> value, got;
-    switch (op) {
-      case kAppend:
-      case kSet:
-        value = Value(rng, mix);
-        s = op == kAppend ? kv->Append(key, value) : kv->Set(key, value);
-        break;
-      case kGet:
-        s = kv->Get(key, &got);
-        break;
-      case kInvalidate:
-        s = kv->Invalidate(key);
-        break;
-      case kGc:
-        s = kv->GarbageCollect();
-        break;
-    }
-    stats[op].Add(ElapsedNs(*rig.clock, t0));
+    const Status s = IssueOp(*kv, op, key, rng, mix, &value, &got);
+    tally.stats[op].Add(ElapsedNs(*rig.clock, t0));
     const auto after = counted.counters();
-    if (rig.spi_transactions) transactions[op] += rig.spi_transactions() - spi_before;
-    flash_bytes[op] += (after.bytes_read - before.bytes_read) +
-                       (after.bytes_programmed - before.bytes_programmed) +
-                       (after.bytes_erased - before.bytes_erased);
-    if (s == Status::ResourceExhausted() && (op == kAppend || op == kSet)) {
-      continue;  // A full store refusing a write is correct behaviour, not a failure.
-    }
-    if (!s.ok() && !(op == kGet && s == Status::NotFound())) {
-      if (s == Status::Unavailable() || s == Status::DeadlineExceeded()) return s;
-      ++failures;
-      if (first_failure.empty())
-        first_failure = fmt::format("{} {}: {}", kOpNames[op], key, s.str());
-      continue;
-    }
-    if (op == kAppend || op == kSet) model[key] = value;
-    if (op == kInvalidate) model.erase(key);
-    if (op == kGet && got != model[key]) {
-      ++failures;
-      if (first_failure.empty()) first_failure = fmt::format("get {}: wrong value", key);
-    }
+    if (rig.spi_transactions) tally.transactions[op] += rig.spi_transactions() - spi_before;
+    tally.flash_bytes[op] += (after.bytes_read - before.bytes_read) +
+                             (after.bytes_programmed - before.bytes_programmed) +
+                             (after.bytes_erased - before.bytes_erased);
+    FLASHRIG_TRY(CheckOp(op, key, s, value, got, model, tally));
   }
 
-  nlohmann::json ops = nlohmann::json::object();
   uint64_t total_ops = 0;
-  for (int op = 0; op < kOpCount; ++op) {
-    if (stats[op].count() == 0) continue;
-    total_ops += stats[op].count();
-    const double seconds = double(stats[op].total_ns()) / 1e9;
-    ops[kOpNames[op]] = {
-        {"count", stats[op].count()},
-        {"ops_per_s", seconds > 0 ? double(stats[op].count()) / seconds : 0.0},
-        {"latency", stats[op].ToJson()},
-        {"flash_bytes_per_op", double(flash_bytes[op]) / double(stats[op].count())}};
-    if (rig.spi_transactions) {
-      ops[kOpNames[op]]["spi_transactions_per_op"] =
-          double(transactions[op]) / double(stats[op].count());
-    }
-  }
+  nlohmann::json ops = OpFigures(rig, tally, &total_ops);
+  const uint64_t failures = tally.failures;
   *result = {
       {"name", mix.name},
       {"operations", total_ops},
       {"failures", failures},
       {"summary", failures == 0 ? fmt::format("{} operations, reads matched the model", total_ops)
                                 : fmt::format("{} of {} operations failed; first: {}", failures,
-                                              total_ops, first_failure)},
+                                              total_ops, tally.first_failure)},
       {"ops", ops}};
   return Status::Ok();
 }

@@ -196,6 +196,168 @@ const char* OutcomeName(CutOutcome o) {
   return o == CutOutcome::kTorn ? "torn" : o == CutOutcome::kApplied ? "applied" : "not_applied";
 }
 
+// Powers the rig up with no cut armed and erases the partition: each round starts blank.
+Status PowerUpBlank(PowerSwitch& power, driver::Flash& flash) {
+  power.Disarm();
+  FLASHRIG_TRY(power.PowerOn());
+  return flash.Erase(0, flash.geometry().size_bytes);
+}
+
+struct DryRunResult {
+  bool device_gone = false;  // A cut-like failure: the device went away.
+  uint64_t total_ops = 0;    // Mutating flash ops of the whole workload.
+  std::string failure{};     // "" = the workload passed.
+};
+
+// The workload on a blank store with no cut armed, through `recorder` so it also collects
+// the hazardous cut points.
+DryRunResult DryRun(const KvFactory& kv_factory, PowerSwitch& power, HazardRecorder& recorder,
+                    const std::vector<KvOp>& ops) {
+  DryRunResult r;
+  auto kv = kv_factory(recorder);
+  Status s = kv->Mount();
+  power.Disarm();
+  recorder.Reset();
+  std::map<std::string, Value> model;
+  RoundResult dry = s.ok() ? RunWorkload(*kv, ops, &model) : RoundResult{};
+  r.total_ops = power.mutating_ops();
+  if (!s.ok()) r.failure = fmt::format("mount of a blank store failed: {}", s.str());
+  r.device_gone = s == Status::Unavailable() || dry.cut;
+  if (r.failure.empty()) r.failure = dry.failure;
+  return r;
+}
+
+// What every cut round of one run shares.
+struct Sweep {
+  const PowerLossConfig* config = nullptr;
+  const KvFactory* kv = nullptr;
+  const CampaignContext* ctx = nullptr;
+  const std::vector<KvOp>* ops = nullptr;
+  uint64_t seed = 1;
+  uint64_t total_ops = 0;
+};
+
+CutPlan PlanFor(const Sweep& sw, uint64_t cut, CutOutcome effect) {
+  CutPlan plan{.mutating_op = cut,
+               .outcome = effect,
+               .seed = sw.seed ^ (cut * 0x100000001B3ull),
+               .typical_fraction = std::nullopt};
+  if (sw.config->schedule == CutSchedule::kRandomOffsetUs) {
+    // A seeded point in [0, 1) of the op's typical busy time, fixed per cut point so a
+    // replay (--cut N) cuts at the same microsecond.
+    SeededRandom rng(sw.seed ^ (cut * 0x9E3779B97F4A7C15ull) ^ 0x0FF5E7ull);
+    plan.typical_fraction = static_cast<double>(rng.Next() >> 11) * 0x1p-53;
+  }
+  return plan;
+}
+
+// Mounts the blank store, runs the workload with the cut armed, then powers up again.
+Status RunWorkloadWithCut(const Sweep& sw, Rig& rig, uint64_t cut, CutOutcome effect,
+                          std::map<std::string, Value>* model, RoundResult* round) {
+  {
+    auto kv = (*sw.kv)(*rig.flash);
+    FLASHRIG_TRY(kv->Mount());
+    rig.power->ArmCut(PlanFor(sw, cut, effect));
+    *round = RunWorkload(*kv, *sw.ops, model);
+  }  // The engine object dies with the power: nothing in RAM survives.
+  rig.power->Disarm();
+  return rig.power->PowerOn();
+}
+
+// Adds what the cut left and how the switch placed it to `outcome`.
+Status DescribeCut(Rig& rig, json& outcome) {
+  driver::Flash& flash = *rig.flash;
+  if (rig.reseed) {
+    // What the cut left on flash, before remount repairs anything: a replay of this cut
+    // must show the same fingerprint.
+    std::vector<std::byte> after_cut(flash.geometry().size_bytes);
+    FLASHRIG_TRY(flash.Read(0, after_cut));
+    outcome["image_crc32"] = fmt::format("{:08x}", kv::Crc32CksumOf(after_cut));
+  }
+  if (const CutRecord rec = rig.power->last_cut(); !rec.op.empty()) {
+    outcome["cut_op"] = rec.op;
+    if (rec.erase_size_bytes != 0) outcome["erase_size_bytes"] = rec.erase_size_bytes;
+    outcome["typical_us"] = rec.typical_us;
+    if (rec.offset_us) outcome["offset_us"] = *rec.offset_us;
+  }
+  return Status::Ok();
+}
+
+// Remounts and checks the invariants; "" = all held. *image: the saved post-cut image of
+// a failing round ("" if none).
+std::string VerifyRound(const Sweep& sw, Rig& rig, uint64_t cut, const RoundResult& round,
+                        const std::map<std::string, Value>& model, std::string* image) {
+  // Keep the post-cut image until we know whether it is needed: remount may repair it.
+  std::string pre_mount;
+  if (sw.config->save_failing_images && rig.save_image && !sw.ctx->artifacts_dir.empty()) {
+    pre_mount = fmt::format("{}/power_loss-{}-cut{}.bin", sw.ctx->artifacts_dir, rig.name, cut);
+    if (!rig.save_image(pre_mount).ok()) pre_mount.clear();
+  }
+  auto kv = (*sw.kv)(*rig.flash);
+  std::string failure = VerifyAfterCut(*kv, *sw.ops, round, model, sw.config->key_count);
+  if (failure.empty() && !pre_mount.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(pre_mount, ec);
+  } else {
+    *image = pre_mount;
+  }
+  return failure;
+}
+
+// One cut point: blank partition, workload cut at mutating op `cut`, power-up, remount
+// and verify. *outcome: the round's record. A non-ok status: the device failed (no record).
+Status RunRound(const Sweep& sw, Rig& rig, uint64_t cut, json* outcome) {
+  FLASHRIG_TRY(PowerUpBlank(*rig.power, *rig.flash));
+  // Each round starts from its own seed, so `--cut N` replays round N exactly.
+  if (rig.reseed) rig.reseed(sw.seed ^ (cut * 0xC2B2AE3D27D4EB4Full));
+  const CutOutcome effect = EffectFor(sw.config->effect, cut);
+  std::map<std::string, Value> model;
+  RoundResult round;
+  FLASHRIG_TRY(RunWorkloadWithCut(sw, rig, cut, effect, &model, &round));
+  // Real rigs cannot choose the fate of the interrupted op: physics does.
+  *outcome = {{"cut", cut}, {"effect", rig.power->exact() ? OutcomeName(effect) : "physical"}};
+  FLASHRIG_TRY(DescribeCut(rig, *outcome));
+  const std::vector<KvOp>& ops = *sw.ops;
+  std::string failure = round.failure;
+  if (round.cut) {
+    (*outcome)["op_index"] = round.in_flight;
+    (*outcome)["op"] =
+        fmt::format("{} {}", OpName(ops[round.in_flight].type), ops[round.in_flight].key);
+  } else if (failure.empty()) {
+    failure =
+        fmt::format("the cut at mutating op {} never fired (workload has {})", cut, sw.total_ops);
+  }
+  std::string image;
+  if (failure.empty()) failure = VerifyRound(sw, rig, cut, round, model, &image);
+  (*outcome)["outcome"] = failure.empty() ? "ok" : "failed";
+  (*outcome)["detail"] = failure.empty() ? "invariants held after remount" : failure;
+  (*outcome)["image"] = image;
+  (*outcome)["replay"] =
+      failure.empty() ? "" : fmt::format("{} --cut {}", sw.ctx->replay_command, cut);
+  return Status::Ok();
+}
+
+// One check per recorded cut point, in cut order; returns the recorded outcomes.
+json AddCutChecks(const std::vector<uint64_t>& cuts, json& state, RigReport& report,
+                  uint64_t* failures) {
+  json outcomes = json::array();
+  for (uint64_t cut : cuts) {
+    const std::string key = std::to_string(cut);
+    if (!state["outcomes"].contains(key)) continue;
+    const json& o = state["outcomes"][key];
+    outcomes.push_back(o);
+    const bool ok = o["outcome"] == "ok";
+    *failures += ok ? 0 : 1;
+    std::string msg = o["detail"].get<std::string>();
+    if (!ok && !o["replay"].get<std::string>().empty())
+      msg += "; replay: " + o["replay"].get<std::string>();
+    if (!ok && !o["image"].get<std::string>().empty())
+      msg += "; image: " + o["image"].get<std::string>();
+    report.AddCheck("power_loss/cut/" + key, ok, msg);
+  }
+  return outcomes;
+}
+
 }  // namespace
 
 std::string PowerLossCampaign::CheckRig(const Rig& rig) const {
@@ -218,47 +380,36 @@ std::string PowerLossCampaign::CheckRig(const Rig& rig) const {
 
 Status PowerLossCampaign::Run(CampaignContext& ctx, RigReport& report) {
   Rig& rig = *ctx.rig;
-  driver::Flash& flash = *rig.flash;
   PowerSwitch& power = *rig.power;
   const uint64_t seed = ctx.config ? ctx.config->seed : 1;
   const std::vector<KvOp> ops = MakePowerLossWorkload(config_, seed);
-  const auto fresh = [&]() -> Status {
-    power.Disarm();
-    FLASHRIG_TRY(power.PowerOn());
-    return flash.Erase(0, flash.geometry().size_bytes);
-  };
 
   // Dry run: the workload must pass without a cut; it also sizes and classifies the sweep.
-  FLASHRIG_TRY(fresh());
-  HazardRecorder recorder(flash, power);
-  uint64_t total_ops = 0;
-  std::string dry_failure;
-  {
-    auto kv = kv_(recorder);
-    Status s = kv->Mount();
-    power.Disarm();
-    recorder.Reset();
-    std::map<std::string, Value> model;
-    RoundResult dry = s.ok() ? RunWorkload(*kv, ops, &model) : RoundResult{};
-    total_ops = power.mutating_ops();
-    if (!s.ok()) dry_failure = fmt::format("mount of a blank store failed: {}", s.str());
-    if (s == Status::Unavailable() || dry.cut) {
-      report.error = "the device went away during the dry run";
-      report.status = RunStatus::kDeviceError;
-      return Status::Unavailable();
-    }
-    if (dry_failure.empty()) dry_failure = dry.failure;
+  FLASHRIG_TRY(PowerUpBlank(power, *rig.flash));
+  HazardRecorder recorder(*rig.flash, power);
+  const DryRunResult dry = DryRun(kv_, power, recorder, ops);
+  if (dry.device_gone) {
+    report.error = "the device went away during the dry run";
+    report.status = RunStatus::kDeviceError;
+    return Status::Unavailable();
   }
-  report.AddCheck("power_loss/dry_run", dry_failure.empty(),
-                  dry_failure.empty() ? fmt::format("{} KV ops, {} mutating flash ops, no cut",
-                                                    ops.size(), total_ops)
-                                      : dry_failure);
+  report.AddCheck("power_loss/dry_run", dry.failure.empty(),
+                  dry.failure.empty() ? fmt::format("{} KV ops, {} mutating flash ops, no cut",
+                                                    ops.size(), dry.total_ops)
+                                      : dry.failure);
 
-  const std::vector<uint64_t> cuts = PowerLossCutPoints(config_, total_ops, recorder.hazards, seed);
+  const std::vector<uint64_t> cuts =
+      PowerLossCutPoints(config_, dry.total_ops, recorder.hazards, seed);
+  const Sweep sweep{.config = &config_,
+                    .kv = &kv_,
+                    .ctx = &ctx,
+                    .ops = &ops,
+                    .seed = seed,
+                    .total_ops = dry.total_ops};
   json state = ctx.resume_state.is_object() ? ctx.resume_state : json{{"outcomes", json::object()}};
   bool interrupted = false;
   Status device = Status::Ok();
-  for (size_t n = 0; n < cuts.size() && dry_failure.empty(); ++n) {
+  for (size_t n = 0; n < cuts.size() && dry.failure.empty(); ++n) {
     if (!ctx.shard.Owns(n)) continue;
     const uint64_t cut = cuts[n];
     const std::string key = std::to_string(cut);
@@ -268,101 +419,17 @@ Status PowerLossCampaign::Run(CampaignContext& ctx, RigReport& report) {
       break;
     }
     ctx.Progress(double(n) / double(cuts.size()), fmt::format("cut {}/{}", n + 1, cuts.size()));
-    device = fresh();
+    json outcome;
+    device = RunRound(sweep, rig, cut, &outcome);
     if (!device.ok()) break;
-    // Each round starts from its own seed, so `--cut N` replays round N exactly.
-    if (rig.reseed) rig.reseed(seed ^ (cut * 0xC2B2AE3D27D4EB4Full));
-    const CutOutcome effect = EffectFor(config_.effect, cut);
-    std::map<std::string, Value> model;
-    RoundResult round;
-    {
-      auto kv = kv_(flash);
-      device = kv->Mount();
-      if (!device.ok()) break;
-      CutPlan plan{.mutating_op = cut,
-                   .outcome = effect,
-                   .seed = seed ^ (cut * 0x100000001B3ull),
-                   .typical_fraction = std::nullopt};
-      if (config_.schedule == CutSchedule::kRandomOffsetUs) {
-        // A seeded point in [0, 1) of the op's typical busy time, fixed per cut point so a
-        // replay (--cut N) cuts at the same microsecond.
-        SeededRandom rng(seed ^ (cut * 0x9E3779B97F4A7C15ull) ^ 0x0FF5E7ull);
-        plan.typical_fraction = static_cast<double>(rng.Next() >> 11) * 0x1p-53;
-      }
-      power.ArmCut(plan);
-      round = RunWorkload(*kv, ops, &model);
-    }  // The engine object dies with the power: nothing in RAM survives.
-    power.Disarm();
-    device = power.PowerOn();
-    if (!device.ok()) break;
-    // Real rigs cannot choose the fate of the interrupted op: physics does.
-    json outcome = {{"cut", cut}, {"effect", power.exact() ? OutcomeName(effect) : "physical"}};
-    if (rig.reseed) {
-      // What the cut left on flash, before remount repairs anything: a replay of this cut
-      // must show the same fingerprint.
-      std::vector<std::byte> after_cut(flash.geometry().size_bytes);
-      device = flash.Read(0, after_cut);
-      if (!device.ok()) break;
-      outcome["image_crc32"] = fmt::format("{:08x}", kv::Crc32CksumOf(after_cut));
-    }
-    if (const CutRecord rec = power.last_cut(); !rec.op.empty()) {
-      outcome["cut_op"] = rec.op;
-      if (rec.erase_size_bytes != 0) outcome["erase_size_bytes"] = rec.erase_size_bytes;
-      outcome["typical_us"] = rec.typical_us;
-      if (rec.offset_us) outcome["offset_us"] = *rec.offset_us;
-    }
-    std::string failure = round.failure;
-    if (round.cut) {
-      outcome["op_index"] = round.in_flight;
-      outcome["op"] =
-          fmt::format("{} {}", OpName(ops[round.in_flight].type), ops[round.in_flight].key);
-    } else if (failure.empty()) {
-      failure =
-          fmt::format("the cut at mutating op {} never fired (workload has {})", cut, total_ops);
-    }
-    std::string image;
-    if (failure.empty()) {
-      // Keep the post-cut image until we know whether it is needed: remount may repair it.
-      std::string pre_mount;
-      if (config_.save_failing_images && rig.save_image && !ctx.artifacts_dir.empty()) {
-        pre_mount = fmt::format("{}/power_loss-{}-cut{}.bin", ctx.artifacts_dir, rig.name, cut);
-        if (!rig.save_image(pre_mount).ok()) pre_mount.clear();
-      }
-      auto kv = kv_(flash);
-      failure = VerifyAfterCut(*kv, ops, round, model, config_.key_count);
-      if (failure.empty() && !pre_mount.empty()) {
-        std::error_code ec;
-        std::filesystem::remove(pre_mount, ec);
-      } else {
-        image = pre_mount;
-      }
-    }
-    outcome["outcome"] = failure.empty() ? "ok" : "failed";
-    outcome["detail"] = failure.empty() ? "invariants held after remount" : failure;
-    outcome["image"] = image;
-    outcome["replay"] = failure.empty() ? "" : fmt::format("{} --cut {}", ctx.replay_command, cut);
     state["outcomes"][key] = outcome;
     ctx.Checkpoint(state);
   }
   ctx.Checkpoint(state, /*force=*/true);
 
-  json outcomes = json::array();
   uint64_t failures = 0;
-  for (uint64_t cut : cuts) {
-    const std::string key = std::to_string(cut);
-    if (!state["outcomes"].contains(key)) continue;
-    const json& o = state["outcomes"][key];
-    outcomes.push_back(o);
-    const bool ok = o["outcome"] == "ok";
-    failures += ok ? 0 : 1;
-    std::string msg = o["detail"].get<std::string>();
-    if (!ok && !o["replay"].get<std::string>().empty())
-      msg += "; replay: " + o["replay"].get<std::string>();
-    if (!ok && !o["image"].get<std::string>().empty())
-      msg += "; image: " + o["image"].get<std::string>();
-    report.AddCheck("power_loss/cut/" + key, ok, msg);
-  }
-  report.figures["power_loss"] = {{"mutating_ops", total_ops},
+  const json outcomes = AddCutChecks(cuts, state, report, &failures);
+  report.figures["power_loss"] = {{"mutating_ops", dry.total_ops},
                                   {"kv_ops", ops.size()},
                                   {"schedule", CutScheduleName(config_.schedule)},
                                   {"method", power.method()},

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "flashrig/hil/campaigns/checkpoint.h"
@@ -31,155 +32,199 @@ uint64_t NextChipStateGeneration(const json& state) {
   return state["chip_state"].value("generation", uint64_t{0}) + 1;
 }
 
-RunResult Run(const CampaignConfig& config, const RunOptions& options, const std::string& dir,
-              bool resume) {
-  if (options.shard.count == 0 || options.shard.index >= options.shard.count) {
-    return Error(2, fmt::format("bad shard {}/{}", options.shard.index + 1, options.shard.count));
-  }
-  CampaignConfig effective = config;
-  effective.power_loss.only_cut = options.only_cut;
-
-  // Open and check every rig before the output directory is touched.
+// The opened rigs of a run, each with the campaign object that runs on it.
+struct OpenedRigs {
   std::vector<std::unique_ptr<RigHandle>> handles;
   std::vector<std::unique_ptr<Campaign>> campaigns;
-  for (const RigConfig& rc : effective.rigs) {
+};
+
+// Opens and checks every rig of `config`; the error to return if one fails.
+std::optional<RunResult> OpenRigs(const CampaignConfig& config, const KvFactory& kv,
+                                  OpenedRigs* rigs) {
+  for (const RigConfig& rc : config.rigs) {
     RigOpenResult opened = OpenRig(rc);
     if (!opened.handle) return Error(opened.bad_input ? 2 : 3, opened.error);
-    auto campaign = MakeCampaign(effective, options.kv);
+    auto campaign = MakeCampaign(config, kv);
     const std::string why = campaign->CheckRig(opened.handle->rig());
-    if (!why.empty())
-      return Error(2, fmt::format("{}: rig {}: {}", effective.source, rc.name, why));
-    handles.push_back(std::move(opened.handle));
-    campaigns.push_back(std::move(campaign));
+    if (!why.empty()) return Error(2, fmt::format("{}: rig {}: {}", config.source, rc.name, why));
+    rigs->handles.push_back(std::move(opened.handle));
+    rigs->campaigns.push_back(std::move(campaign));
   }
+  return std::nullopt;
+}
 
+// Creates `dir`, then loads its checkpoint (resume) or clears what an earlier run left
+// there and writes config.json (fresh run). The error to return if any of that fails.
+std::optional<RunResult> PrepareOutputDir(const CampaignConfig& config, const OpenedRigs& rigs,
+                                          const std::string& dir, bool resume,
+                                          CheckpointStore* checkpoint) {
   std::error_code ec;
   fs::create_directories(dir + "/artifacts", ec);
   if (ec) return Error(2, fmt::format("cannot create output directory {}: {}", dir, ec.message()));
-  CheckpointStore checkpoint(dir + "/checkpoint.json", effective.name, options.shard,
-                             std::chrono::seconds(effective.checkpoint_every_s));
   if (resume) {
     std::string why;
-    if (!checkpoint.Load(&why).ok()) return Error(2, why);
-  } else {
-    for (const char* stale : {"checkpoint.json", "report.json", "junit.xml", "report.html"}) {
-      fs::remove(dir + "/" + stale, ec);
-    }
-    for (const auto& h : handles) PruneChipStates(dir, h->rig().name, UINT64_MAX);
-    if (!WriteFileAtomic(dir + "/config.json", effective.resolved.dump(2) + "\n").ok()) {
-      return Error(2, fmt::format("cannot write {}/config.json", dir));
-    }
+    if (!checkpoint->Load(&why).ok()) return Error(2, why);
+    return std::nullopt;
   }
-  const Shard shard = checkpoint.shard();
-  // Endurance results depend on the chip's accumulated wear: an in-process device (ram:,
-  // sim:, ftdi-emu:) gets its contents and wear back from the checkpoint.
-  const bool keep_chip_state = effective.kind == CampaignKind::kEndurance;
-  if (resume && keep_chip_state) {
-    for (const auto& h : handles) {
-      Rig& rig = h->rig();
-      const json state = checkpoint.StateFor(rig.name);
-      if (!rig.set_chip_state || !state.is_object() || !state.contains("chip_state")) continue;
-      std::string why;
-      auto saved = LoadChipState(dir, state["chip_state"], &why);
-      if (!saved) return Error(2, why);
-      if (!rig.set_chip_state(*saved).ok()) {
-        return Error(2, fmt::format("{}: the saved chip state of rig {} does not fit its device",
-                                    dir, rig.name));
-      }
-    }
+  for (const char* stale : {"checkpoint.json", "report.json", "junit.xml", "report.html"}) {
+    fs::remove(dir + "/" + stale, ec);
   }
+  for (const auto& h : rigs.handles) PruneChipStates(dir, h->rig().name, UINT64_MAX);
+  if (!WriteFileAtomic(dir + "/config.json", config.resolved.dump(2) + "\n").ok()) {
+    return Error(2, fmt::format("cannot write {}/config.json", dir));
+  }
+  return std::nullopt;
+}
 
+// Gives each in-process device the contents and wear its checkpoint saved. The error to
+// return if a saved chip state is unreadable or does not fit.
+std::optional<RunResult> RestoreChipStates(const OpenedRigs& rigs,
+                                           const CheckpointStore& checkpoint,
+                                           const std::string& dir) {
+  for (const auto& h : rigs.handles) {
+    Rig& rig = h->rig();
+    const json state = checkpoint.StateFor(rig.name);
+    if (!rig.set_chip_state || !state.is_object() || !state.contains("chip_state")) continue;
+    std::string why;
+    auto saved = LoadChipState(dir, state["chip_state"], &why);
+    if (!saved) return Error(2, why);
+    if (!rig.set_chip_state(*saved).ok()) {
+      return Error(2, fmt::format("{}: the saved chip state of rig {} does not fit its device", dir,
+                                  rig.name));
+    }
+  }
+  return std::nullopt;
+}
+
+// The report header, with one (still empty) rig report per rig.
+Report NewReport(const CampaignConfig& config, size_t rig_count) {
   Report report;
-  report.campaign = effective.name;
-  report.kind = CampaignKindName(effective.kind);
-  report.seed = effective.seed;
+  report.campaign = config.name;
+  report.kind = CampaignKindName(config.kind);
+  report.seed = config.seed;
   report.tool_version = ToolVersion();
   report.started_utc = UtcNow();
-  report.config = effective.resolved;
-  report.rigs.resize(handles.size());
+  report.config = config.resolved;
+  report.rigs.resize(rig_count);
+  return report;
+}
 
+// What every rig thread of a run shares; all of it outlives the threads.
+struct RigRunShared {
+  const CampaignConfig* config = nullptr;
+  const RunOptions* options = nullptr;
+  const std::string* dir = nullptr;
+  bool resume = false;
+  bool keep_chip_state = false;
+  Shard shard{};
+  CheckpointStore* checkpoint = nullptr;
+  ProgressPrinter* progress = nullptr;
+  std::function<bool()> stop{};
+  std::string replay{};
+};
+
+// The checkpoint hook of `rig`: plain counters, or counters plus the chip state they go with.
+std::function<void(const json&, bool)> MakeCheckpointHook(const RigRunShared& shared, Rig& rig) {
+  return [checkpoint = shared.checkpoint, dir = shared.dir, &rig,
+          keep_chip_state = shared.keep_chip_state, name = rig.name,
+          gen = uint64_t{0}](const json& state, bool force) mutable {
+    if (!keep_chip_state || !rig.get_chip_state) {
+      checkpoint->Update(name, state, force);
+      return;
+    }
+    // Counters and chip state must describe the same moment: between saves the
+    // checkpoint keeps the last pair rather than newer counters with an older chip.
+    if (!checkpoint->Due(force)) return;
+    // The chip files first, then the checkpoint naming them: a crash in between leaves
+    // the previous, consistent pair in charge. Older files go once the new pair is in.
+    if (gen == 0) gen = NextChipStateGeneration(checkpoint->StateFor(name));
+    std::string why;
+    auto descriptor = SaveChipState(*dir, name, gen, rig.get_chip_state(), &why);
+    if (!descriptor) return;  // Keeps the last pair; retried at the next checkpoint.
+    json with_chip = state;
+    with_chip["chip_state"] = *descriptor;
+    if (checkpoint->Write(name, with_chip).ok()) PruneChipStates(*dir, name, gen);
+    ++gen;
+  };
+}
+
+// Body of rig thread `i`: runs `campaign` on `rig` and fills `rr`.
+void RunRig(const RigRunShared& shared, size_t i, Rig& rig, Campaign& campaign, RigReport& rr) {
+  rr.rig = rig.name;
+  rr.target = rig.target;
+  rr.timing = TimingSourceName(rig.timing);
+  rr.shard_index = shared.shard.index;
+  rr.shard_count = shared.shard.count;
+  CampaignContext ctx;
+  ctx.rig = &rig;
+  ctx.config = shared.config;
+  ctx.shard = shared.options->only_cut ? Shard{} : shared.shard;
+  ctx.stop_requested = shared.stop;
+  ProgressPrinter* progress = shared.progress;
+  ctx.progress = [progress, i](double f, const std::string& s) { progress->Update(i, f, s); };
+  ctx.resume_state = shared.resume ? shared.checkpoint->StateFor(rig.name) : json();
+  ctx.checkpoint = MakeCheckpointHook(shared, rig);
+  ctx.artifacts_dir = *shared.dir + "/artifacts";
+  ctx.replay_command = shared.replay;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    campaign.Run(ctx, rr).IgnoreError();  // The status is in rr.
+  } catch (const std::exception& e) {
+    // Only a malformed checkpoint state can throw (nlohmann); say so.
+    rr.status = RunStatus::kDeviceError;
+    rr.error = fmt::format("could not continue from the checkpoint: {}", e.what());
+  }
+  rr.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  progress->Update(i, rr.status == RunStatus::kInterrupted ? -1.0 : 1.0, RunStatusName(rr.status));
+}
+
+// Runs every rig in its own thread until all are done; true if max_duration_s stopped them.
+bool RunRigs(RigRunShared shared, const OpenedRigs& rigs, Report* report) {
+  const CampaignConfig& config = *shared.config;
+  const RunOptions& options = *shared.options;
   std::vector<std::string> names;
-  for (const auto& h : handles) names.push_back(h->rig().name);
+  for (const auto& h : rigs.handles) names.push_back(h->rig().name);
   ProgressPrinter progress(options.progress_out, options.progress_tty, options.progress_interval,
                            names);
   const auto start = std::chrono::steady_clock::now();
   std::atomic<bool> deadline_hit{false};
-  const auto stop = [&] {
+  shared.progress = &progress;
+  shared.stop = [&] {
     if (options.interrupt != nullptr && options.interrupt->load()) return true;
-    if (effective.max_duration_s > 0 && std::chrono::steady_clock::now() - start >=
-                                            std::chrono::seconds(effective.max_duration_s)) {
+    if (config.max_duration_s > 0 &&
+        std::chrono::steady_clock::now() - start >= std::chrono::seconds(config.max_duration_s)) {
       deadline_hit = true;
       return true;
     }
     return false;
   };
-  const std::string replay = fmt::format("flashrig run {}/config.json --out {}/replay", dir, dir);
+  shared.replay =
+      fmt::format("flashrig run {}/config.json --out {}/replay", *shared.dir, *shared.dir);
 
   std::vector<std::thread> threads;
-  for (size_t i = 0; i < handles.size(); ++i) {
-    threads.emplace_back([&, i] {
-      Rig& rig = handles[i]->rig();
-      RigReport& rr = report.rigs[i];
-      rr.rig = rig.name;
-      rr.target = rig.target;
-      rr.timing = TimingSourceName(rig.timing);
-      rr.shard_index = shard.index;
-      rr.shard_count = shard.count;
-      CampaignContext ctx;
-      ctx.rig = &rig;
-      ctx.config = &effective;
-      ctx.shard = options.only_cut ? Shard{} : shard;
-      ctx.stop_requested = stop;
-      ctx.progress = [&progress, i](double f, const std::string& s) { progress.Update(i, f, s); };
-      ctx.resume_state = resume ? checkpoint.StateFor(rig.name) : json();
-      ctx.checkpoint = [&, name = rig.name, gen = uint64_t{0}](const json& state,
-                                                               bool force) mutable {
-        if (!keep_chip_state || !rig.get_chip_state) {
-          checkpoint.Update(name, state, force);
-          return;
-        }
-        // Counters and chip state must describe the same moment: between saves the
-        // checkpoint keeps the last pair rather than newer counters with an older chip.
-        if (!checkpoint.Due(force)) return;
-        // The chip files first, then the checkpoint naming them: a crash in between leaves
-        // the previous, consistent pair in charge. Older files go once the new pair is in.
-        if (gen == 0) gen = NextChipStateGeneration(checkpoint.StateFor(name));
-        std::string why;
-        auto descriptor = SaveChipState(dir, name, gen, rig.get_chip_state(), &why);
-        if (!descriptor) return;  // Keeps the last pair; retried at the next checkpoint.
-        json with_chip = state;
-        with_chip["chip_state"] = *descriptor;
-        if (checkpoint.Write(name, with_chip).ok()) PruneChipStates(dir, name, gen);
-        ++gen;
-      };
-      ctx.artifacts_dir = dir + "/artifacts";
-      ctx.replay_command = replay;
-      const auto t0 = std::chrono::steady_clock::now();
-      try {
-        campaigns[i]->Run(ctx, rr).IgnoreError();  // The status is in rr.
-      } catch (const std::exception& e) {
-        // Only a malformed checkpoint state can throw (nlohmann); say so.
-        rr.status = RunStatus::kDeviceError;
-        rr.error = fmt::format("could not continue from the checkpoint: {}", e.what());
-      }
-      rr.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      progress.Update(i, rr.status == RunStatus::kInterrupted ? -1.0 : 1.0,
-                      RunStatusName(rr.status));
-    });
+  for (size_t i = 0; i < rigs.handles.size(); ++i) {
+    threads.emplace_back(
+        [&, i] { RunRig(shared, i, rigs.handles[i]->rig(), *rigs.campaigns[i], report->rigs[i]); });
   }
   for (auto& t : threads) t.join();
   progress.Finish();
-  report.finished_utc = UtcNow();
-  for (auto& rr : report.rigs) {
+  return deadline_hit;
+}
+
+// Says why each interrupted rig stopped, unless its campaign already did.
+void ExplainInterruptions(const CampaignConfig& config, const std::string& dir, bool deadline_hit,
+                          Report* report) {
+  for (auto& rr : report->rigs) {
     if (rr.status == RunStatus::kInterrupted && rr.error.empty()) {
       rr.error = deadline_hit
-                     ? fmt::format("stopped after max_duration_s = {}", effective.max_duration_s)
+                     ? fmt::format("stopped after max_duration_s = {}", config.max_duration_s)
                      : "interrupted (Ctrl-C); continue with flashrig run --resume " + dir;
     }
   }
-  const RunStatus status = report.OverallStatus();
-  checkpoint.Finish(status != RunStatus::kInterrupted).IgnoreError();
+}
 
+// Writes the report files and sums the verdict up in one line.
+RunResult FinishRun(Report report, RunStatus status, const std::string& dir) {
   RunResult result;
   result.out_dir = dir;
   std::string why;
@@ -197,6 +242,47 @@ RunResult Run(const CampaignConfig& config, const RunOptions& options, const std
                   report.campaign, RunStatusName(status), checks, failed, dir);
   result.report = std::move(report);
   return result;
+}
+
+RunResult Run(const CampaignConfig& config, const RunOptions& options, const std::string& dir,
+              bool resume) {
+  if (options.shard.count == 0 || options.shard.index >= options.shard.count) {
+    return Error(2, fmt::format("bad shard {}/{}", options.shard.index + 1, options.shard.count));
+  }
+  CampaignConfig effective = config;
+  effective.power_loss.only_cut = options.only_cut;
+
+  // Open and check every rig before the output directory is touched.
+  OpenedRigs rigs;
+  if (auto failure = OpenRigs(effective, options.kv, &rigs)) return std::move(*failure);
+
+  CheckpointStore checkpoint(dir + "/checkpoint.json", effective.name, options.shard,
+                             std::chrono::seconds(effective.checkpoint_every_s));
+  if (auto failure = PrepareOutputDir(effective, rigs, dir, resume, &checkpoint)) {
+    return std::move(*failure);
+  }
+  // Endurance results depend on the chip's accumulated wear: an in-process device (ram:,
+  // sim:, ftdi-emu:) gets its contents and wear back from the checkpoint.
+  const bool keep_chip_state = effective.kind == CampaignKind::kEndurance;
+  if (resume && keep_chip_state) {
+    if (auto failure = RestoreChipStates(rigs, checkpoint, dir)) return std::move(*failure);
+  }
+
+  Report report = NewReport(effective, rigs.handles.size());
+  RigRunShared shared;
+  shared.config = &effective;
+  shared.options = &options;
+  shared.dir = &dir;
+  shared.resume = resume;
+  shared.keep_chip_state = keep_chip_state;
+  shared.shard = checkpoint.shard();
+  shared.checkpoint = &checkpoint;
+  const bool deadline_hit = RunRigs(std::move(shared), rigs, &report);
+  report.finished_utc = UtcNow();
+  ExplainInterruptions(effective, dir, deadline_hit, &report);
+  const RunStatus status = report.OverallStatus();
+  checkpoint.Finish(status != RunStatus::kInterrupted).IgnoreError();
+  return FinishRun(std::move(report), status, dir);
 }
 
 }  // namespace

@@ -101,6 +101,73 @@ uint64_t DatasheetMaxNs(const Rig& rig, RawOp op, uint32_t size) {
   return 0;
 }
 
+// One (operation, size) item: `iterations` timed operations on `bench`. *result: the
+// item's figures, left null if a stop request cut the sample set short.
+Status RunRawItem(RawBench& bench, RawOp op, uint32_t size, uint32_t iterations,
+                  const std::function<bool()>& stop, json* result) {
+  LatencyStats stats;
+  const uint64_t errors_before = bench.verify_errors;
+  bench.busy_max_ns = 0;
+  FLASHRIG_TRY(bench.Run(op, size, iterations, stats, stop));
+  // A partial sample set would skew percentiles; the item is left for --resume.
+  if (stats.count() < iterations) return Status::Ok();
+  const uint32_t flash_bytes =
+      op == RawOp::kErase ? RoundUp(size, bench.flash.geometry().erase_size_bytes) : size;
+  const double seconds = double(stats.total_ns()) / 1e9;
+  *result = {
+      {"op", RawOpName(op)},
+      {"size_bytes", size},
+      {"flash_bytes_per_op", flash_bytes},
+      {"ops_per_s", seconds > 0 ? double(stats.count()) / seconds : 0.0},
+      {"mb_per_s", seconds > 0 ? double(flash_bytes) * double(stats.count()) / seconds / 1e6 : 0.0},
+      {"latency", stats.ToJson()},
+      {"datasheet_max_ns", DatasheetMaxNs(bench.rig, op, size)},
+      {"busy_max_ns", op == RawOp::kRead ? 0 : bench.busy_max_ns},
+      {"verify_bit_errors", bench.verify_errors - errors_before}};
+  return Status::Ok();
+}
+
+// The checks of one finished raw item (its figures `r`).
+void AddRawChecks(const json& r, RigReport& report) {
+  const std::string name =
+      fmt::format("throughput/{}/{}", r["op"].get<std::string>(), r["size_bytes"].get<uint32_t>());
+  const uint64_t max_ns = r["latency"]["max_ns"].get<uint64_t>();
+  const uint64_t busy_max_ns = r["busy_max_ns"].get<uint64_t>();
+  const uint64_t limit = r["datasheet_max_ns"].get<uint64_t>();
+  const uint64_t errors = r["verify_bit_errors"].get<uint64_t>();
+  report.AddCheck(name + "/completed", errors == 0,
+                  errors == 0 ? fmt::format("{} ops, p50 {} ns, max {} ns",
+                                            r["latency"]["count"].get<uint64_t>(),
+                                            r["latency"]["p50_ns"].get<uint64_t>(), max_ns)
+                              : fmt::format("{} bit errors reading back programmed data", errors));
+  if (limit > 0) {
+    // The datasheet bounds the chip's busy time, not the bus transfer around it.
+    report.AddCheck(name + "/within_datasheet_max", busy_max_ns <= WithTolerance(limit),
+                    fmt::format("busy max {} ns, datasheet max {} ns (+{}%)", busy_max_ns, limit,
+                                kBusyMaxTolerancePercent));
+  }
+}
+
+// Figures and checks from every finished item (this run's and resumed ones).
+void ReportFinishedItems(json& state, size_t total, const Rig& rig, RigReport& report) {
+  json raw = json::array(), kv = json::array();
+  for (size_t item = 0; item < total; ++item) {
+    const std::string key = std::to_string(item);
+    if (state["raw"].contains(key)) {
+      const json& r = state["raw"][key];
+      raw.push_back(r);
+      AddRawChecks(r, report);
+    } else if (state["kv"].contains(key)) {
+      kv.push_back(state["kv"][key]);
+      const json& r = state["kv"][key];
+      report.AddCheck("throughput/kv/" + r["name"].get<std::string>(),
+                      r["failures"].get<uint64_t>() == 0, r["summary"].get<std::string>());
+    }
+  }
+  report.figures["throughput"] = {
+      {"timing", TimingSourceName(rig.timing)}, {"raw", raw}, {"kv", kv}};
+}
+
 }  // namespace
 
 std::string ThroughputCampaign::CheckRig(const Rig& rig) const {
@@ -156,69 +223,21 @@ Status ThroughputCampaign::Run(CampaignContext& ctx, RigReport& report) {
     }
     const RawOp op = config_.operations[item / config_.sizes_bytes.size()];
     const uint32_t size = config_.sizes_bytes[item % config_.sizes_bytes.size()];
-    LatencyStats stats;
-    const uint64_t errors_before = bench.verify_errors;
-    bench.busy_max_ns = 0;
-    device = bench.Run(op, size, config_.iterations, stats, stop);
+    json result;
+    device = RunRawItem(bench, op, size, config_.iterations, stop, &result);
     if (!device.ok()) {
       report.error = fmt::format("{} {} bytes: {}", RawOpName(op), size, device.str());
       break;
     }
-    if (stats.count() < config_.iterations) {
+    if (result.is_null()) {
       interrupted = true;
-      break;  // A partial sample set would skew percentiles; leave the item for --resume.
+      break;
     }
-    const uint32_t flash_bytes =
-        op == RawOp::kErase ? RoundUp(size, rig.flash->geometry().erase_size_bytes) : size;
-    const double seconds = double(stats.total_ns()) / 1e9;
-    state["raw"][key] = {
-        {"op", RawOpName(op)},
-        {"size_bytes", size},
-        {"flash_bytes_per_op", flash_bytes},
-        {"ops_per_s", seconds > 0 ? double(stats.count()) / seconds : 0.0},
-        {"mb_per_s",
-         seconds > 0 ? double(flash_bytes) * double(stats.count()) / seconds / 1e6 : 0.0},
-        {"latency", stats.ToJson()},
-        {"datasheet_max_ns", DatasheetMaxNs(rig, op, size)},
-        {"busy_max_ns", op == RawOp::kRead ? 0 : bench.busy_max_ns},
-        {"verify_bit_errors", bench.verify_errors - errors_before}};
+    state["raw"][key] = result;
     ctx.Checkpoint(state);
   }
 
-  // Figures and checks from every finished item (this run's and resumed ones).
-  json raw = json::array(), kv = json::array();
-  for (size_t item = 0; item < total; ++item) {
-    const std::string key = std::to_string(item);
-    if (state["raw"].contains(key)) {
-      const json& r = state["raw"][key];
-      raw.push_back(r);
-      const std::string name = fmt::format("throughput/{}/{}", r["op"].get<std::string>(),
-                                           r["size_bytes"].get<uint32_t>());
-      const uint64_t max_ns = r["latency"]["max_ns"].get<uint64_t>();
-      const uint64_t busy_max_ns = r["busy_max_ns"].get<uint64_t>();
-      const uint64_t limit = r["datasheet_max_ns"].get<uint64_t>();
-      const uint64_t errors = r["verify_bit_errors"].get<uint64_t>();
-      report.AddCheck(
-          name + "/completed", errors == 0,
-          errors == 0
-              ? fmt::format("{} ops, p50 {} ns, max {} ns", r["latency"]["count"].get<uint64_t>(),
-                            r["latency"]["p50_ns"].get<uint64_t>(), max_ns)
-              : fmt::format("{} bit errors reading back programmed data", errors));
-      if (limit > 0) {
-        // The datasheet bounds the chip's busy time, not the bus transfer around it.
-        report.AddCheck(name + "/within_datasheet_max", busy_max_ns <= WithTolerance(limit),
-                        fmt::format("busy max {} ns, datasheet max {} ns (+{}%)", busy_max_ns,
-                                    limit, kBusyMaxTolerancePercent));
-      }
-    } else if (state["kv"].contains(key)) {
-      kv.push_back(state["kv"][key]);
-      const json& r = state["kv"][key];
-      report.AddCheck("throughput/kv/" + r["name"].get<std::string>(),
-                      r["failures"].get<uint64_t>() == 0, r["summary"].get<std::string>());
-    }
-  }
-  report.figures["throughput"] = {
-      {"timing", TimingSourceName(rig.timing)}, {"raw", raw}, {"kv", kv}};
+  ReportFinishedItems(state, total, rig, report);
   ctx.Checkpoint(state, /*force=*/true);
   report.status = report.EndStatus(device.ok(), interrupted);
   return device;

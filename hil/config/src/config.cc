@@ -240,6 +240,106 @@ json ReadRigEntry(ConfigReader& reader, const json& entry, const std::string& po
   return resolved;
 }
 
+// The keys every campaign has (name, kind, seed, output, checkpoint, stop). Returns
+// whether a valid kind was given.
+bool ReadCommonKeys(ConfigReader& reader, ObjectReader& root, CampaignConfig* c) {
+  if (root.String("name", &c->name, /*required=*/true) && !ValidName(c->name)) {
+    reader.Error("/name",
+                 "expected letters, digits, '.', '_' or '-' only, got \"" + c->name + "\"");
+  }
+  const bool has_kind = root.Enum("kind", &c->kind, kKinds, /*required=*/true);
+  root.Uint("seed", &c->seed);
+  c->output_dir = "out/" + c->name;
+  root.String("output_dir", &c->output_dir);
+  root.Uint32("checkpoint_every_s", &c->checkpoint_every_s, {.min = 1, .max = 86400});
+  if (const json* stop = root.Child("stop")) {
+    ObjectReader s(reader, *stop, "/stop");
+    s.Uint("max_duration_s", &c->max_duration_s);
+    s.Finish();
+  }
+  return has_kind;
+}
+
+// Reads "rig" (one) or "rigs" (a list) into c->rigs and (*resolved)["rigs"]. Returns
+// whether the list form was used.
+bool ReadRigs(ConfigReader& reader, ObjectReader& root, ConfigErrors* errors,
+              std::set<std::string>* accepted_keys, CampaignConfig* c, json* resolved) {
+  const json* one = root.Child("rig");
+  const json* many = root.Child("rigs");
+  if ((one == nullptr) == (many == nullptr)) {
+    reader.Error("", one ? "give either \"rig\" or \"rigs\", not both"
+                         : "required key is missing: \"rig\" (one rig) or \"rigs\" (a list)");
+  } else if (one != nullptr) {
+    (*resolved)["rigs"] =
+        json::array({ReadRigEntry(reader, *one, "/rig", 0, errors, accepted_keys, c)});
+  } else if (!many->is_array() || many->empty()) {
+    reader.Error("/rigs",
+                 "expected a non-empty array of rig paths or objects, got " + DescribeJson(*many));
+  } else {
+    (*resolved)["rigs"] = json::array();
+    for (size_t i = 0; i < many->size(); ++i) {
+      (*resolved)["rigs"].push_back(ReadRigEntry(reader, (*many)[i], "/rigs/" + std::to_string(i),
+                                                 i, errors, accepted_keys, c));
+    }
+  }
+  return many != nullptr;
+}
+
+// Rig names must be unique, and so must targets. `listed`: the rigs came as "rigs".
+void CheckRigsDistinct(ConfigReader& reader, const CampaignConfig& c, bool listed) {
+  for (size_t i = 0; i < c.rigs.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (c.rigs[i].name == c.rigs[j].name) {
+        reader.Error(listed ? "/rigs/" + std::to_string(i) : "/rig",
+                     "rig name \"" + c.rigs[i].name + "\" is used twice");
+      }
+      // Rigs run in parallel threads; two of them on one device would race.
+      if (c.rigs[i].target == c.rigs[j].target) {
+        reader.Error(
+            "/rigs/" + std::to_string(i),
+            "rig target \"" + c.rigs[i].target + "\" is also used by /rigs/" + std::to_string(j));
+      }
+    }
+  }
+}
+
+// Every kind's section is known; only the campaign's own kind may be present.
+void ReadKindSections(ConfigReader& reader, ObjectReader& root, bool has_kind, CampaignConfig* c) {
+  struct Section {
+    const char* key;
+    CampaignKind kind;
+  };
+  for (const Section s : {Section{"throughput", CampaignKind::kThroughput},
+                          Section{"endurance", CampaignKind::kEndurance},
+                          Section{"power_loss", CampaignKind::kPowerLoss},
+                          Section{"qualify", CampaignKind::kQualify}}) {
+    const json* v = root.Child(s.key);
+    if (has_kind && v != nullptr && s.kind != c->kind) {
+      reader.Error(std::string("/") + s.key, std::string("section does not apply to kind \"") +
+                                                 CampaignKindName(c->kind) + "\"");
+      continue;
+    }
+    // Absent sections read as {} so accepted keys are recorded and defaults apply.
+    const json empty = json::object();
+    ObjectReader o(reader, v ? *v : empty, std::string("/") + s.key);
+    switch (s.kind) {
+      case CampaignKind::kThroughput:
+        ReadThroughput(o, &c->throughput);
+        break;
+      case CampaignKind::kEndurance:
+        ReadEndurance(o, &c->endurance);
+        break;
+      case CampaignKind::kPowerLoss:
+        ReadPowerLoss(o, &c->power_loss);
+        break;
+      case CampaignKind::kQualify:
+        ReadQualify(o, &c->qualify);
+        break;
+    }
+    o.Finish();
+  }
+}
+
 }  // namespace
 
 const char* CampaignKindName(CampaignKind kind) { return NameOf(kKinds, kind); }
@@ -257,90 +357,15 @@ std::optional<CampaignConfig> ParseCampaign(const json& input, const std::string
   CampaignConfig c;
   c.source = file;
   if (!root.valid()) return std::nullopt;
-  if (root.String("name", &c.name, /*required=*/true) && !ValidName(c.name)) {
-    reader.Error("/name", "expected letters, digits, '.', '_' or '-' only, got \"" + c.name + "\"");
-  }
-  const bool has_kind = root.Enum("kind", &c.kind, kKinds, /*required=*/true);
-  root.Uint("seed", &c.seed);
-  c.output_dir = "out/" + c.name;
-  root.String("output_dir", &c.output_dir);
-  root.Uint32("checkpoint_every_s", &c.checkpoint_every_s, {.min = 1, .max = 86400});
-  if (const json* stop = root.Child("stop")) {
-    ObjectReader s(reader, *stop, "/stop");
-    s.Uint("max_duration_s", &c.max_duration_s);
-    s.Finish();
-  }
+  const bool has_kind = ReadCommonKeys(reader, root, &c);
 
   json resolved = input;
   resolved.erase("$schema");
   resolved.erase("rig");
-  const json* one = root.Child("rig");
-  const json* many = root.Child("rigs");
-  if ((one == nullptr) == (many == nullptr)) {
-    reader.Error("", one ? "give either \"rig\" or \"rigs\", not both"
-                         : "required key is missing: \"rig\" (one rig) or \"rigs\" (a list)");
-  } else if (one != nullptr) {
-    resolved["rigs"] =
-        json::array({ReadRigEntry(reader, *one, "/rig", 0, errors, accepted_keys, &c)});
-  } else if (!many->is_array() || many->empty()) {
-    reader.Error("/rigs",
-                 "expected a non-empty array of rig paths or objects, got " + DescribeJson(*many));
-  } else {
-    resolved["rigs"] = json::array();
-    for (size_t i = 0; i < many->size(); ++i) {
-      resolved["rigs"].push_back(ReadRigEntry(reader, (*many)[i], "/rigs/" + std::to_string(i), i,
-                                              errors, accepted_keys, &c));
-    }
-  }
-  for (size_t i = 0; i < c.rigs.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (c.rigs[i].name == c.rigs[j].name) {
-        reader.Error(many ? "/rigs/" + std::to_string(i) : "/rig",
-                     "rig name \"" + c.rigs[i].name + "\" is used twice");
-      }
-      // Rigs run in parallel threads; two of them on one device would race.
-      if (c.rigs[i].target == c.rigs[j].target) {
-        reader.Error(
-            "/rigs/" + std::to_string(i),
-            "rig target \"" + c.rigs[i].target + "\" is also used by /rigs/" + std::to_string(j));
-      }
-    }
-  }
+  const bool listed = ReadRigs(reader, root, errors, accepted_keys, &c, &resolved);
+  CheckRigsDistinct(reader, c, listed);
 
-  // Every kind's section is known; only the campaign's own kind may be present.
-  struct Section {
-    const char* key;
-    CampaignKind kind;
-  };
-  for (const Section s : {Section{"throughput", CampaignKind::kThroughput},
-                          Section{"endurance", CampaignKind::kEndurance},
-                          Section{"power_loss", CampaignKind::kPowerLoss},
-                          Section{"qualify", CampaignKind::kQualify}}) {
-    const json* v = root.Child(s.key);
-    if (has_kind && v != nullptr && s.kind != c.kind) {
-      reader.Error(std::string("/") + s.key, std::string("section does not apply to kind \"") +
-                                                 CampaignKindName(c.kind) + "\"");
-      continue;
-    }
-    // Absent sections read as {} so accepted keys are recorded and defaults apply.
-    const json empty = json::object();
-    ObjectReader o(reader, v ? *v : empty, std::string("/") + s.key);
-    switch (s.kind) {
-      case CampaignKind::kThroughput:
-        ReadThroughput(o, &c.throughput);
-        break;
-      case CampaignKind::kEndurance:
-        ReadEndurance(o, &c.endurance);
-        break;
-      case CampaignKind::kPowerLoss:
-        ReadPowerLoss(o, &c.power_loss);
-        break;
-      case CampaignKind::kQualify:
-        ReadQualify(o, &c.qualify);
-        break;
-    }
-    o.Finish();
-  }
+  ReadKindSections(reader, root, has_kind, &c);
   root.Finish();
   if (errors->size() != before) return std::nullopt;
   c.resolved = std::move(resolved);

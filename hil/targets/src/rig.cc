@@ -168,9 +168,117 @@ std::string MakeBusPowerSwitch(const RigConfig& config, Target& t, bool* bad_inp
     if (!got.ok()) return got.status();
     return *got == id ? Status::Ok() : Status::Unavailable();
   };
-  *out = std::make_unique<BusPowerSwitch>(*t.cut_bus(), t.clock(), pc.method, pc, check_alive,
-                                         supply);
+  *out =
+      std::make_unique<BusPowerSwitch>(*t.cut_bus(), t.clock(), pc.method, pc, check_alive, supply);
   return "";
+}
+
+// The rig's target URL, with the options the rig config implies.
+std::string TargetUrl(const RigConfig& config) {
+  // The simulator charges wire time at its SCK rate: give it the rig's bus clock.
+  std::string url = config.target;
+  if (url.rfind("sim:", 0) == 0 && config.bus_hz > 0 && url.find("sck_hz=") == std::string::npos) {
+    url +=
+        (url.find('?') == std::string::npos ? "?" : "&") + fmt::format("sck_hz={}", config.bus_hz);
+  }
+  return WithFtdiPins(config, url);
+}
+
+// Where the partition lies in the device, in bytes.
+struct PartitionSpan {
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+
+// The configured partition; a size of 0 in the config means up to the end of the device.
+PartitionSpan PartitionOf(const RigConfig& config, const driver::FlashGeometry& g) {
+  const uint64_t offset = config.partition_offset_bytes;
+  const uint64_t size = config.partition_size_bytes == 0
+                            ? (offset < g.size_bytes ? g.size_bytes - offset : 0)
+                            : config.partition_size_bytes;
+  return {.offset = offset, .size = size};
+}
+
+// Whole sectors inside the device, and not empty.
+bool FitsDevice(PartitionSpan p, const driver::FlashGeometry& g) {
+  return p.size != 0 && p.offset % g.erase_size_bytes == 0 && p.size % g.erase_size_bytes == 0 &&
+         p.offset + p.size <= g.size_bytes;
+}
+
+// The partition's bytes plus the device's wear; restored into the device around the
+// untouched rest, which a fresh process recreates identically.
+ChipState PartitionState(std::span<const std::byte> contents, const std::vector<uint64_t>& wear,
+                         PartitionSpan p) {
+  ChipState s;
+  s.partition_image.assign(contents.begin() + static_cast<ptrdiff_t>(p.offset),
+                           contents.begin() + static_cast<ptrdiff_t>(p.offset + p.size));
+  s.erase_counts = wear;
+  return s;
+}
+
+// The device image `contents` with the partition replaced by the saved one.
+std::vector<std::byte> MergedImage(std::span<const std::byte> contents, const ChipState& s,
+                                   PartitionSpan p) {
+  std::vector<std::byte> image(contents.begin(), contents.end());
+  if (s.partition_image.size() == p.size) {
+    std::copy(s.partition_image.begin(), s.partition_image.end(),
+              image.begin() + static_cast<ptrdiff_t>(p.offset));
+  }
+  return image;
+}
+
+// get_chip_state / set_chip_state for an in-process device (simulated chip or RAM).
+template <typename Device>
+void AddChipStateHooks(Device* device, PartitionSpan p, Rig& rig) {
+  rig.get_chip_state = [device, p] {
+    return PartitionState(device->contents(), device->erase_counts(), p);
+  };
+  rig.set_chip_state = [device, p](const ChipState& s) {
+    if (s.partition_image.size() != p.size) return Status::InvalidArgument();
+    FLASHRIG_TRY(device->RestoreEraseCounts(s.erase_counts));
+    return device->Restore(MergedImage(device->contents(), s, p));
+  };
+}
+
+// What a simulated chip offers: part facts, an exact power switch, images, reseeding and
+// command counts.
+void WireSimulatedChip(driver::SimulatedSpiNorChip* chip, Target& t, bool in_process,
+                       PartitionSpan p, TargetRigHandle& h) {
+  Rig& rig = h.rig_;
+  if (in_process) AddChipStateHooks(chip, p, rig);
+  rig.part = chip->model();
+  h.power = std::make_unique<ChipPowerSwitch>(*chip, t.cut_bus(), t.virtual_clock());
+  rig.save_image = [chip](const std::string& path) { return chip->SaveImage(path); };
+  rig.reseed = [chip](uint64_t seed) { chip->Reseed(seed); };
+  rig.spi_transactions = [chip] {
+    uint64_t n = 0;
+    for (uint64_t c : chip->counters().commands) n += c;
+    return n;
+  };
+}
+
+// What a RAM flash offers: a power switch, images and read-noise reseeding.
+void WireRam(driver::RamFlash* ram, bool in_process, PartitionSpan p, TargetRigHandle& h) {
+  Rig& rig = h.rig_;
+  h.power = std::make_unique<RamPowerSwitch>(*ram);
+  if (in_process) AddChipStateHooks(ram, p, rig);
+  rig.save_image = [ram](const std::string& path) { return ram->SaveImage(path); };
+  rig.reseed = [ram](uint64_t seed) { ram->ReseedReadNoise(seed); };
+}
+
+// What an SPI NOR driver offers: part facts it probed, identity, busy times and the
+// protection check.
+void WireSpiNor(driver::SpiNorFlash* nor, PartitionSpan p, Rig& rig) {
+  if (!rig.part && nor->info().part) rig.part = *nor->info().part;
+  rig.identity = Identity(*nor);
+  rig.busy_total = [nor](driver::BusyKind kind) { return nor->busy_log().stats(kind).total; };
+  if (rig.part) {
+    const driver::ChipModel model = *rig.part;
+    rig.check_protection = [nor, model, p] {
+      return CheckProtection(*nor, model, static_cast<uint32_t>(p.offset),
+                             static_cast<uint32_t>(p.size));
+    };
+  }
 }
 
 }  // namespace
@@ -180,14 +288,7 @@ const char* TimingSourceName(TimingSource t) {
 }
 
 RigOpenResult OpenRig(const RigConfig& config) {
-  // The simulator charges wire time at its SCK rate: give it the rig's bus clock.
-  std::string url = config.target;
-  if (url.rfind("sim:", 0) == 0 && config.bus_hz > 0 && url.find("sck_hz=") == std::string::npos) {
-    url +=
-        (url.find('?') == std::string::npos ? "?" : "&") + fmt::format("sck_hz={}", config.bus_hz);
-  }
-  url = WithFtdiPins(config, url);
-  TargetOpenResult opened = OpenTarget(url);
+  TargetOpenResult opened = OpenTarget(TargetUrl(config));
   if (!opened.target) {
     return Fail(fmt::format("rig {}: {}", config.name, opened.error), opened.bad_input);
   }
@@ -195,92 +296,29 @@ RigOpenResult OpenRig(const RigConfig& config) {
   TargetRigHandle& h = *handle;
   Target& t = h.target();
   const driver::FlashGeometry& g = t.flash().geometry();
-  const uint64_t offset = config.partition_offset_bytes;
-  const uint64_t size = config.partition_size_bytes == 0
-                            ? (offset < g.size_bytes ? g.size_bytes - offset : 0)
-                            : config.partition_size_bytes;
-  if (size == 0 || offset % g.erase_size_bytes != 0 || size % g.erase_size_bytes != 0 ||
-      offset + size > g.size_bytes) {
+  const PartitionSpan p = PartitionOf(config, g);
+  if (!FitsDevice(p, g)) {
     return Fail(
         fmt::format("rig {} ({}): partition offset {} size {} must be whole {}-byte "
                     "sectors inside the {}-byte device",
-                    config.name, config.source, offset, size, g.erase_size_bytes, g.size_bytes),
+                    config.name, config.source, p.offset, p.size, g.erase_size_bytes, g.size_bytes),
         true);
   }
-  h.partition = std::make_unique<PartitionFlash>(t.flash(), static_cast<uint32_t>(offset),
-                                                 static_cast<uint32_t>(size));
+  h.partition = std::make_unique<PartitionFlash>(t.flash(), static_cast<uint32_t>(p.offset),
+                                                 static_cast<uint32_t>(p.size));
   Rig& rig = h.rig_;
   rig.name = config.name;
   rig.target = config.target;
   rig.flash = h.partition.get();
   rig.clock = &t.clock();
   rig.timing = t.virtual_clock() != nullptr ? TimingSource::kModelled : TimingSource::kMeasured;
-  // The partition's bytes plus the device's wear; restored into the device around the
-  // untouched rest, which a fresh process recreates identically.
-  const auto get_state = [offset, size](std::span<const std::byte> contents,
-                                        const std::vector<uint64_t>& wear) {
-    ChipState s;
-    s.partition_image.assign(contents.begin() + static_cast<ptrdiff_t>(offset),
-                             contents.begin() + static_cast<ptrdiff_t>(offset + size));
-    s.erase_counts = wear;
-    return s;
-  };
-  const auto merged = [offset, size](std::span<const std::byte> contents, const ChipState& s) {
-    std::vector<std::byte> image(contents.begin(), contents.end());
-    if (s.partition_image.size() == size) {
-      std::copy(s.partition_image.begin(), s.partition_image.end(),
-                image.begin() + static_cast<ptrdiff_t>(offset));
-    }
-    return image;
-  };
   const bool in_process = config.target.rfind("image:", 0) != 0;
   if (driver::SimulatedSpiNorChip* chip = t.chip()) {
-    if (in_process) {
-      rig.get_chip_state = [chip, get_state] {
-        return get_state(chip->contents(), chip->erase_counts());
-      };
-      rig.set_chip_state = [chip, merged, size](const ChipState& s) {
-        if (s.partition_image.size() != size) return Status::InvalidArgument();
-        FLASHRIG_TRY(chip->RestoreEraseCounts(s.erase_counts));
-        return chip->Restore(merged(chip->contents(), s));
-      };
-    }
-    rig.part = chip->model();
-    h.power = std::make_unique<ChipPowerSwitch>(*chip, t.cut_bus(), t.virtual_clock());
-    rig.save_image = [chip](const std::string& path) { return chip->SaveImage(path); };
-    rig.reseed = [chip](uint64_t seed) { chip->Reseed(seed); };
-    rig.spi_transactions = [chip] {
-      uint64_t n = 0;
-      for (uint64_t c : chip->counters().commands) n += c;
-      return n;
-    };
+    WireSimulatedChip(chip, t, in_process, p, h);
   } else if (driver::RamFlash* ram = t.ram()) {
-    h.power = std::make_unique<RamPowerSwitch>(*ram);
-    if (in_process) {
-      rig.get_chip_state = [ram, get_state] {
-        return get_state(ram->contents(), ram->erase_counts());
-      };
-      rig.set_chip_state = [ram, merged, size](const ChipState& s) {
-        if (s.partition_image.size() != size) return Status::InvalidArgument();
-        FLASHRIG_TRY(ram->RestoreEraseCounts(s.erase_counts));
-        return ram->Restore(merged(ram->contents(), s));
-      };
-    }
-    rig.save_image = [ram](const std::string& path) { return ram->SaveImage(path); };
-    rig.reseed = [ram](uint64_t seed) { ram->ReseedReadNoise(seed); };
+    WireRam(ram, in_process, p, h);
   }
-  if (driver::SpiNorFlash* nor = t.spi_nor()) {
-    if (!rig.part && nor->info().part) rig.part = *nor->info().part;
-    rig.identity = Identity(*nor);
-    rig.busy_total = [nor](driver::BusyKind kind) { return nor->busy_log().stats(kind).total; };
-    if (rig.part) {
-      const driver::ChipModel model = *rig.part;
-      rig.check_protection = [nor, model, offset, size] {
-        return CheckProtection(*nor, model, static_cast<uint32_t>(offset),
-                               static_cast<uint32_t>(size));
-      };
-    }
-  }
+  if (driver::SpiNorFlash* nor = t.spi_nor()) WireSpiNor(nor, p, rig);
   if (config.power.method != PowerControlMethod::kNone) {
     // A rig with power control cuts as on hardware, also on emulated targets.
     bool bad_input = true;

@@ -102,6 +102,88 @@ class SimTarget final : public Target {
   std::unique_ptr<driver::SpiNorFlash> flash_;
 };
 
+// The part a sim: URL names: a part file, or a name in `parts`. "" and *model set, or why
+// not.
+std::string ResolveSimPart(const std::string& url, const std::string& part_ref,
+                           const driver::PartDatabase& parts,
+                           std::optional<driver::ChipModel>* model) {
+  if (part_ref.size() > 5 && part_ref.ends_with(".json")) {
+    ConfigErrors errors;
+    *model = LoadPartFile(part_ref, &errors);
+    if (!*model) return FormatConfigErrors(errors);
+  } else if (const driver::ChipModel* known = parts.FindByName(part_ref)) {
+    *model = *known;
+  } else {
+    return url + ": unknown part \"" + part_ref +
+           "\" (give a .json file or a name from "
+           "`flashrig parts`)";
+  }
+  return "";
+}
+
+// The chip options of a sim: URL's query. "" and *out set, or what is wrong.
+std::string ParseSimOptions(const std::string& url, const std::map<std::string, std::string>& query,
+                            SimulatedChipOptions* out) {
+  for (const auto& [key, value] : query) {
+    uint64_t n = 0;
+    if (key == "image") {
+      if (value.empty()) return url + ": image= needs a file name";
+    } else if (key == "seed") {
+      if (!ParseUint(value, &n)) return url + ": seed: expected an integer, got \"" + value + "\"";
+      out->seed = n;
+    } else if (key == "timing") {
+      if (value == "typical")
+        out->timing = SimulatedChipOptions::Timing::kTypical;
+      else if (value == "sampled")
+        out->timing = SimulatedChipOptions::Timing::kSampled;
+      else if (value == "max")
+        out->timing = SimulatedChipOptions::Timing::kMaximum;
+      else
+        return url + ": timing: expected typical, sampled or max, got \"" + value + "\"";
+    } else if (key == "sck_hz") {
+      if (!ParseUint(value, &n) || n == 0 || n > 1'000'000'000) {
+        return url + ": sck_hz: expected a frequency in Hz, got \"" + value + "\"";
+      }
+      out->sck_hz = static_cast<uint32_t>(n);
+    } else {
+      return url + ": unknown option \"" + key + "\" (image, seed, timing, sck_hz)";
+    }
+  }
+  return "";
+}
+
+// The process-wide chip of `url`, created (and loaded from image=) on first use. "" and
+// *state set, or why the image cannot be used.
+std::string SharedSimState(const std::string& url, const driver::ChipModel& model,
+                           const SimulatedChipOptions& chip_options,
+                           const std::map<std::string, std::string>& query,
+                           std::shared_ptr<SimState>* state) {
+  std::lock_guard<std::mutex> lock(SimMutex());
+  auto& slot = SimChips()[url];
+  if (!slot) {
+    auto fresh = std::make_shared<SimState>();
+    fresh->chip = std::make_unique<driver::SimulatedSpiNorChip>(model, fresh->clock, chip_options);
+    if (auto it = query.find("image"); it != query.end()) {
+      fresh->image_path = it->second;
+      if (std::filesystem::exists(it->second)) {
+        const Status s = fresh->chip->LoadImage(it->second);
+        if (s == Status::InvalidArgument()) {
+          SimChips().erase(url);
+          return it->second + ": image size is not the part's " + std::to_string(model.size_bytes) +
+                 " bytes";
+        }
+        if (!s.ok()) {
+          SimChips().erase(url);
+          return it->second + ": cannot read the image (" + StatusText(s) + ")";
+        }
+      }
+    }
+    slot = std::move(fresh);
+  }
+  *state = slot;
+  return "";
+}
+
 TargetOpenResult OpenSim(const std::string& url, const TargetOptions& options) {
   const std::string rest = url.substr(4);
   const size_t q = rest.find('?');
@@ -120,75 +202,16 @@ TargetOpenResult OpenSim(const std::string& url, const TargetOptions& options) {
     parts = &loaded;
   }
   std::optional<driver::ChipModel> model;
-  if (part_ref.size() > 5 && part_ref.ends_with(".json")) {
-    ConfigErrors errors;
-    model = LoadPartFile(part_ref, &errors);
-    if (!model) return Fail(FormatConfigErrors(errors), true);
-  } else if (const driver::ChipModel* known = parts->FindByName(part_ref)) {
-    model = *known;
-  } else {
-    return Fail(url + ": unknown part \"" + part_ref +
-                    "\" (give a .json file or a name from "
-                    "`flashrig parts`)",
-                true);
+  if (std::string why = ResolveSimPart(url, part_ref, *parts, &model); !why.empty()) {
+    return Fail(why, true);
   }
-
   SimulatedChipOptions chip_options;
-  for (const auto& [key, value] : query) {
-    uint64_t n = 0;
-    if (key == "image") {
-      if (value.empty()) return Fail(url + ": image= needs a file name", true);
-    } else if (key == "seed") {
-      if (!ParseUint(value, &n))
-        return Fail(url + ": seed: expected an integer, got \"" + value + "\"", true);
-      chip_options.seed = n;
-    } else if (key == "timing") {
-      if (value == "typical")
-        chip_options.timing = SimulatedChipOptions::Timing::kTypical;
-      else if (value == "sampled")
-        chip_options.timing = SimulatedChipOptions::Timing::kSampled;
-      else if (value == "max")
-        chip_options.timing = SimulatedChipOptions::Timing::kMaximum;
-      else
-        return Fail(url + ": timing: expected typical, sampled or max, got \"" + value + "\"",
-                    true);
-    } else if (key == "sck_hz") {
-      if (!ParseUint(value, &n) || n == 0 || n > 1'000'000'000) {
-        return Fail(url + ": sck_hz: expected a frequency in Hz, got \"" + value + "\"", true);
-      }
-      chip_options.sck_hz = static_cast<uint32_t>(n);
-    } else {
-      return Fail(url + ": unknown option \"" + key + "\" (image, seed, timing, sck_hz)", true);
-    }
+  if (std::string why = ParseSimOptions(url, query, &chip_options); !why.empty()) {
+    return Fail(why, true);
   }
-
   std::shared_ptr<SimState> state;
-  {
-    std::lock_guard<std::mutex> lock(SimMutex());
-    auto& slot = SimChips()[url];
-    if (!slot) {
-      auto fresh = std::make_shared<SimState>();
-      fresh->chip =
-          std::make_unique<driver::SimulatedSpiNorChip>(*model, fresh->clock, chip_options);
-      if (auto it = query.find("image"); it != query.end()) {
-        fresh->image_path = it->second;
-        if (std::filesystem::exists(it->second)) {
-          const Status s = fresh->chip->LoadImage(it->second);
-          if (s == Status::InvalidArgument()) {
-            SimChips().erase(url);
-            return Fail(it->second + ": image size is not the part's " +
-                            std::to_string(model->size_bytes) + " bytes",
-                        true);
-          }
-          if (!s.ok()) {
-            SimChips().erase(url);
-            return Fail(it->second + ": cannot read the image (" + StatusText(s) + ")", true);
-          }
-        }
-      }
-      slot = std::move(fresh);
-    }
-    state = slot;
+  if (std::string why = SharedSimState(url, *model, chip_options, query, &state); !why.empty()) {
+    return Fail(why, true);
   }
   // The simulated part is always known to its own database.
   driver::PartDatabase with_self(

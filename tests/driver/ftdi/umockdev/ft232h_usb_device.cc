@@ -279,8 +279,14 @@ void Ft232hUsbDevice::HandleIoctl(UMockdevIoctlClient* client) {
       return Complete(client, -1, EFAULT);
     }
   }
-  long result = 0;
-  int err = 0;
+  const int err = RunIoctl(request, arg, data);
+  if (data != nullptr) g_object_unref(data);
+  Complete(client, err != 0 ? -1 : 0, err);
+}
+
+// Returns 0, or the errno the ioctl fails with.
+int Ft232hUsbDevice::RunIoctl(unsigned long request, UMockdevIoctlData* arg,
+                              UMockdevIoctlData* data) {
   switch (request) {
     case USBDEVFS_GET_CAPABILITIES: {
       // What an xHCI host reports: one URB per transfer, however long.
@@ -288,165 +294,151 @@ void Ft232hUsbDevice::HandleIoctl(UMockdevIoctlClient* client) {
                             USBDEVFS_CAP_NO_PACKET_SIZE_LIM | USBDEVFS_CAP_REAP_AFTER_DISCONNECT |
                             USBDEVFS_CAP_BULK_SCATTER_GATHER;
       std::memcpy(data->data, &caps, sizeof caps);
-      break;
+      return 0;
     }
     case USBDEVFS_GETDRIVER: {
       auto* gd = reinterpret_cast<usbdevfs_getdriver*>(data->data);
-      if (gd->interface != 0 || !driver_bound_) {
-        result = -1;
-        err = ENODATA;
-      } else {
-        std::snprintf(gd->driver, sizeof gd->driver, "ftdi_sio");
-      }
-      break;
+      if (gd->interface != 0 || !driver_bound_) return ENODATA;
+      std::snprintf(gd->driver, sizeof gd->driver, "ftdi_sio");
+      return 0;
     }
-    case USBDEVFS_IOCTL: {
-      const auto* io = reinterpret_cast<const usbdevfs_ioctl*>(data->data);
-      if (io->ioctl_code == static_cast<int>(USBDEVFS_DISCONNECT)) {
-        if (!driver_bound_) {
-          result = -1;
-          err = ENODATA;
-        } else if (options_.detach_denied) {
-          result = -1;
-          err = EPERM;
-        } else {
-          driver_bound_ = false;
-        }
-      } else if (io->ioctl_code != static_cast<int>(USBDEVFS_CONNECT)) {
-        result = -1;
-        err = ENOTTY;
-      }
-      break;
-    }
-    case USBDEVFS_CLAIMINTERFACE: {
-      uint32_t interface = 0;
-      std::memcpy(&interface, data->data, sizeof interface);
-      ++counters_.claims;
-      if (interface != 0) {
-        result = -1;
-        err = ENOENT;  // usbfs: no such interface in the active configuration.
-      } else if (driver_bound_) {
-        result = -1;
-        err = EBUSY;
-      } else {
-        claimed_ = true;
-        if (!engine_open_) {
-          auto devices = engine_.ListDevices();
-          if (devices.ok() && !devices->empty()) {
-            const driver::FtdiDeviceInfo& d = devices->front();
-            engine_open_ = engine_
-                               .Open({.vendor_id = d.vendor_id,
-                                      .product_id = d.product_id,
-                                      .bus = d.bus,
-                                      .address = d.address,
-                                      .interface = 1})
-                               .ok();
-          }
-          if (!engine_open_) Error("the MPSSE engine behind the USB device did not open");
-        }
-      }
-      break;
-    }
+    case USBDEVFS_IOCTL:
+      return RunDriverIoctl(data);
+    case USBDEVFS_CLAIMINTERFACE:
+      return ClaimInterface(data);
     case USBDEVFS_RELEASEINTERFACE:
       claimed_ = false;
-      break;
+      return 0;
     case USBDEVFS_SETCONFIGURATION: {
       int32_t value = 0;
       std::memcpy(&value, data->data, sizeof value);
-      if (value != 1 && value != -1) {
-        result = -1;
-        err = EINVAL;
-      }
-      break;
+      return value != 1 && value != -1 ? EINVAL : 0;
     }
     case USBDEVFS_RESET:
     case USBDEVFS_CLEAR_HALT:
-      break;
-    case USBDEVFS_SUBMITURB: {
-      auto* u = reinterpret_cast<usbdevfs_urb*>(data->data);
-      Urb urb;
-      urb.data = data;
-      g_object_ref(urb.data);
-      if (u->buffer_length > 0) {
-        const size_t offset = offsetof(usbdevfs_urb, buffer);
-        urb.buffer = umockdev_ioctl_data_resolve(data, offset, u->buffer_length, &error);
-        if (urb.buffer == nullptr) {
-          g_clear_error(&error);
-          g_object_unref(urb.data);
-          Error("cannot read an URB buffer");
-          result = -1;
-          err = EFAULT;
-          break;
-        }
-        g_object_unref(urb.buffer);  // `data` keeps it (resolved children are owned).
-      }
-      if (u->type == USBDEVFS_URB_TYPE_BULK) {
-        if (u->endpoint != kBulkInEndpoint && u->endpoint != kBulkOutEndpoint) {
-          Error("bulk URB on endpoint " + std::to_string(u->endpoint));
-          g_object_unref(urb.data);
-          result = -1;
-          err = ENOENT;
-          break;
-        }
-      } else if (u->type != USBDEVFS_URB_TYPE_CONTROL) {
-        Error("URB type " + std::to_string(u->type) + " is not used by libftdi");
-        g_object_unref(urb.data);
-        result = -1;
-        err = EINVAL;
-        break;
-      }
-      pending_.push_back(urb);
-      break;
-    }
+      return 0;
+    case USBDEVFS_SUBMITURB:
+      return SubmitUrb(data);
     case USBDEVFS_REAPURB:
-    case USBDEVFS_REAPURBNDELAY: {
-      if (pending_.empty()) {
-        result = -1;
-        err = EAGAIN;  // REAPURB would block; libusb only reaps after poll says so.
-        break;
-      }
-      Urb urb = pending_.front();
-      auto* u = reinterpret_cast<usbdevfs_urb*>(urb.data->data);
-      if (u->type == USBDEVFS_URB_TYPE_BULK && unplug_at_bulk_ && *unplug_at_bulk_ == bulk_urbs_) {
-        unplugged_ = true;  // Gone before this URB completed.
-      }
-      if (u->type == USBDEVFS_URB_TYPE_BULK) ++bulk_urbs_;
-      pending_.pop_front();
-      if (unplugged_) {
-        u->status = -ESHUTDOWN;  // Killed by the host controller at disconnect.
-        u->actual_length = 0;
-      } else if (urb.discarded_status != 0) {
-        u->status = urb.discarded_status;
-        u->actual_length = 0;
-      } else {
-        RunUrb(urb);
-      }
-      umockdev_ioctl_data_set_ptr(data, 0, urb.data);  // *arg = the client's URB.
-      g_object_unref(urb.data);
-      break;
-    }
-    case USBDEVFS_DISCARDURB: {
-      // The argument is the client's URB pointer itself.
-      gulong addr = 0;
-      std::memcpy(&addr, arg->data, sizeof addr);
-      result = -1;
-      err = EINVAL;
-      for (Urb& urb : pending_) {
-        if (urb.data->client_addr == addr && urb.discarded_status == 0) {
-          urb.discarded_status = -ENOENT;
-          result = 0;
-          err = 0;
-        }
-      }
-      break;
-    }
+    case USBDEVFS_REAPURBNDELAY:
+      return ReapUrb(data);
+    case USBDEVFS_DISCARDURB:
+      return DiscardUrb(arg);
     default:
       Error("unhandled usbdevfs ioctl " + std::to_string(request));
-      result = -1;
-      err = ENOTTY;
+      return ENOTTY;
   }
-  if (data != nullptr) g_object_unref(data);
-  Complete(client, result, err);
+}
+
+// USBDEVFS_IOCTL: libusb detaching (DISCONNECT) or re-attaching (CONNECT) the kernel driver.
+int Ft232hUsbDevice::RunDriverIoctl(UMockdevIoctlData* data) {
+  const auto* io = reinterpret_cast<const usbdevfs_ioctl*>(data->data);
+  if (io->ioctl_code == static_cast<int>(USBDEVFS_DISCONNECT)) {
+    if (!driver_bound_) return ENODATA;
+    if (options_.detach_denied) return EPERM;
+    driver_bound_ = false;
+    return 0;
+  }
+  return io->ioctl_code != static_cast<int>(USBDEVFS_CONNECT) ? ENOTTY : 0;
+}
+
+// The first successful claim opens the MPSSE engine behind the device.
+int Ft232hUsbDevice::ClaimInterface(UMockdevIoctlData* data) {
+  uint32_t interface = 0;
+  std::memcpy(&interface, data->data, sizeof interface);
+  ++counters_.claims;
+  if (interface != 0) return ENOENT;  // usbfs: no such interface in the active configuration.
+  if (driver_bound_) return EBUSY;
+  claimed_ = true;
+  if (!engine_open_) {
+    auto devices = engine_.ListDevices();
+    if (devices.ok() && !devices->empty()) {
+      const driver::FtdiDeviceInfo& d = devices->front();
+      engine_open_ = engine_
+                         .Open({.vendor_id = d.vendor_id,
+                                .product_id = d.product_id,
+                                .bus = d.bus,
+                                .address = d.address,
+                                .interface = 1})
+                         .ok();
+    }
+    if (!engine_open_) Error("the MPSSE engine behind the USB device did not open");
+  }
+  return 0;
+}
+
+// Queues the URB (holding a ref to it) until the client reaps it.
+int Ft232hUsbDevice::SubmitUrb(UMockdevIoctlData* data) {
+  auto* u = reinterpret_cast<usbdevfs_urb*>(data->data);
+  Urb urb;
+  urb.data = data;
+  g_object_ref(urb.data);
+  if (u->buffer_length > 0) {
+    const size_t offset = offsetof(usbdevfs_urb, buffer);
+    GError* error = nullptr;
+    urb.buffer = umockdev_ioctl_data_resolve(data, offset, u->buffer_length, &error);
+    if (urb.buffer == nullptr) {
+      g_clear_error(&error);
+      g_object_unref(urb.data);
+      Error("cannot read an URB buffer");
+      return EFAULT;
+    }
+    g_object_unref(urb.buffer);  // `data` keeps it (resolved children are owned).
+  }
+  if (u->type == USBDEVFS_URB_TYPE_BULK) {
+    if (u->endpoint != kBulkInEndpoint && u->endpoint != kBulkOutEndpoint) {
+      Error("bulk URB on endpoint " + std::to_string(u->endpoint));
+      g_object_unref(urb.data);
+      return ENOENT;
+    }
+  } else if (u->type != USBDEVFS_URB_TYPE_CONTROL) {
+    Error("URB type " + std::to_string(u->type) + " is not used by libftdi");
+    g_object_unref(urb.data);
+    return EINVAL;
+  }
+  pending_.push_back(urb);
+  return 0;
+}
+
+// Completes the oldest pending URB (the device runs it only now) and hands it back.
+int Ft232hUsbDevice::ReapUrb(UMockdevIoctlData* data) {
+  if (pending_.empty()) {
+    return EAGAIN;  // REAPURB would block; libusb only reaps after poll says so.
+  }
+  Urb urb = pending_.front();
+  auto* u = reinterpret_cast<usbdevfs_urb*>(urb.data->data);
+  if (u->type == USBDEVFS_URB_TYPE_BULK && unplug_at_bulk_ && *unplug_at_bulk_ == bulk_urbs_) {
+    unplugged_ = true;  // Gone before this URB completed.
+  }
+  if (u->type == USBDEVFS_URB_TYPE_BULK) ++bulk_urbs_;
+  pending_.pop_front();
+  if (unplugged_) {
+    u->status = -ESHUTDOWN;  // Killed by the host controller at disconnect.
+    u->actual_length = 0;
+  } else if (urb.discarded_status != 0) {
+    u->status = urb.discarded_status;
+    u->actual_length = 0;
+  } else {
+    RunUrb(urb);
+  }
+  umockdev_ioctl_data_set_ptr(data, 0, urb.data);  // *arg = the client's URB.
+  g_object_unref(urb.data);
+  return 0;
+}
+
+// Marks the pending URB `arg` points to as discarded; EINVAL if there is none.
+int Ft232hUsbDevice::DiscardUrb(UMockdevIoctlData* arg) {
+  // The argument is the client's URB pointer itself.
+  gulong addr = 0;
+  std::memcpy(&addr, arg->data, sizeof addr);
+  int err = EINVAL;
+  for (Urb& urb : pending_) {
+    if (urb.data->client_addr == addr && urb.discarded_status == 0) {
+      urb.discarded_status = -ENOENT;
+      err = 0;
+    }
+  }
+  return err;
 }
 
 void Ft232hUsbDevice::RunUrb(Urb& urb) {
@@ -522,20 +514,7 @@ int Ft232hUsbDevice::RunControl(const uint8_t* setup, uint8_t* data, int length,
   }
   std::vector<uint8_t> reply;
   if (request_type == 0x80 && request == 0x06) {  // GET_DESCRIPTOR.
-    const uint8_t type = static_cast<uint8_t>(value >> 8), i = static_cast<uint8_t>(value);
-    if (type == 0x01) {
-      reply = DeviceDescriptor(kFtdiVendor, kFt232hProduct, kFt232hBcdDevice, 0, 64, 1);
-    } else if (type == 0x02 && i == 0) {
-      reply = Ft232hConfiguration();
-    } else if (type == 0x03 && i == 0) {
-      reply = {4, 0x03, 0x09, 0x04};  // LANGID en-US.
-    } else if (type == 0x03 && i >= 1 && i <= 3) {
-      reply = StringDescriptor(i == 1   ? options_.manufacturer
-                               : i == 2 ? options_.product
-                                        : options_.serial);
-    } else {
-      return -EPIPE;  // Stall.
-    }
+    if (const int status = GetDescriptor(value, &reply); status != 0) return status;
   } else if (request_type == 0x80 && request == 0x00) {  // GET_STATUS.
     reply = {0, 0};
   } else if (request_type == 0x80 && request == 0x08) {  // GET_CONFIGURATION.
@@ -543,44 +522,8 @@ int Ft232hUsbDevice::RunControl(const uint8_t* setup, uint8_t* data, int length,
   } else if (request_type == 0x00 && request == 0x09) {  // SET_CONFIGURATION.
     if (value != 1) return -EPIPE;
   } else if ((request_type & 0x60) == 0x40) {  // Vendor: FTDI SIO.
-    ++counters_.vendor_requests;
-    // The low byte names the interface (A = 1); SET_BAUDRATE on H parts carries divisor
-    // bits in the high byte.
-    if ((index & 0xFF) != 1) {
-      Error("SIO request " + std::to_string(request) + " to wIndex " + std::to_string(index) +
-            " (interface A is 1)");
-      return -EPIPE;
-    }
-    Status s = Status::Ok();
-    const bool in = (request_type & 0x80) != 0;
-    if (!in && request == kSioReset) {
-      s = value == 0 ? engine_.Reset() : engine_.Flush();  // 1/2: purge RX/TX.
-    } else if (!in && request == kSioSetLatencyTimer) {
-      latency_ms_ = static_cast<uint8_t>(value);
-      s = engine_.SetLatencyTimer(static_cast<uint8_t>(value));
-    } else if (!in && request == kSioSetBitmode) {
-      s = engine_.SetBitMode(static_cast<uint8_t>(value), static_cast<uint8_t>(value >> 8));
-    } else if (!in && (request == kSioModemCtrl || request == kSioSetFlowCtrl ||
-                       request == kSioSetBaudrate || request == kSioSetData ||
-                       request == kSioSetEventChar || request == kSioSetErrorChar)) {
-      // UART settings: accepted, no effect in MPSSE mode.
-    } else if (in && request == kSioGetLatencyTimer) {
-      reply = {latency_ms_};
-    } else if (in && request == kSioPollModemStatus) {
-      reply = {kModemStatus, kLineStatus};
-    } else if (in && request == kSioReadPins) {
-      reply = {0xFF};
-    } else if (in && request == kSioReadEeprom) {
-      reply = {0xFF, 0xFF};  // Blank EEPROM.
-    } else {
-      Error("unknown FTDI vendor request " + std::to_string(request));
-      return -EPIPE;
-    }
-    if (!s.ok()) {
-      Error("MPSSE engine refused SIO request " + std::to_string(request) + ": " +
-            engine_.last_error());
-      return -EPIPE;
-    }
+    const int status = RunVendorRequest(request_type, request, value, index, &reply);
+    if (status != 0) return status;
   } else {
     Error("unhandled control request " + std::to_string(request_type) + "/" +
           std::to_string(request));
@@ -589,6 +532,70 @@ int Ft232hUsbDevice::RunControl(const uint8_t* setup, uint8_t* data, int length,
   const int n = std::min<int>(static_cast<int>(reply.size()), w_length);
   std::copy_n(reply.begin(), n, data);
   *actual = n;
+  return 0;
+}
+
+// GET_DESCRIPTOR: device, configuration 1, LANGID and the three strings; else a stall.
+int Ft232hUsbDevice::GetDescriptor(uint16_t value, std::vector<uint8_t>* reply) const {
+  const uint8_t type = static_cast<uint8_t>(value >> 8), i = static_cast<uint8_t>(value);
+  if (type == 0x01) {
+    *reply = DeviceDescriptor(kFtdiVendor, kFt232hProduct, kFt232hBcdDevice, 0, 64, 1);
+  } else if (type == 0x02 && i == 0) {
+    *reply = Ft232hConfiguration();
+  } else if (type == 0x03 && i == 0) {
+    *reply = {4, 0x03, 0x09, 0x04};  // LANGID en-US.
+  } else if (type == 0x03 && i >= 1 && i <= 3) {
+    *reply = StringDescriptor(i == 1   ? options_.manufacturer
+                              : i == 2 ? options_.product
+                                       : options_.serial);
+  } else {
+    return -EPIPE;  // Stall.
+  }
+  return 0;
+}
+
+// The FTDI SIO vendor requests: forwarded to the engine where it models them, answered
+// here where they only read state. Returns 0 or a negative errno, as RunControl.
+int Ft232hUsbDevice::RunVendorRequest(uint8_t request_type, uint8_t request, uint16_t value,
+                                      uint16_t index, std::vector<uint8_t>* reply) {
+  ++counters_.vendor_requests;
+  // The low byte names the interface (A = 1); SET_BAUDRATE on H parts carries divisor
+  // bits in the high byte.
+  if ((index & 0xFF) != 1) {
+    Error("SIO request " + std::to_string(request) + " to wIndex " + std::to_string(index) +
+          " (interface A is 1)");
+    return -EPIPE;
+  }
+  Status s = Status::Ok();
+  const bool in = (request_type & 0x80) != 0;
+  if (!in && request == kSioReset) {
+    s = value == 0 ? engine_.Reset() : engine_.Flush();  // 1/2: purge RX/TX.
+  } else if (!in && request == kSioSetLatencyTimer) {
+    latency_ms_ = static_cast<uint8_t>(value);
+    s = engine_.SetLatencyTimer(static_cast<uint8_t>(value));
+  } else if (!in && request == kSioSetBitmode) {
+    s = engine_.SetBitMode(static_cast<uint8_t>(value), static_cast<uint8_t>(value >> 8));
+  } else if (!in && (request == kSioModemCtrl || request == kSioSetFlowCtrl ||
+                     request == kSioSetBaudrate || request == kSioSetData ||
+                     request == kSioSetEventChar || request == kSioSetErrorChar)) {
+    // UART settings: accepted, no effect in MPSSE mode.
+  } else if (in && request == kSioGetLatencyTimer) {
+    *reply = {latency_ms_};
+  } else if (in && request == kSioPollModemStatus) {
+    *reply = {kModemStatus, kLineStatus};
+  } else if (in && request == kSioReadPins) {
+    *reply = {0xFF};
+  } else if (in && request == kSioReadEeprom) {
+    *reply = {0xFF, 0xFF};  // Blank EEPROM.
+  } else {
+    Error("unknown FTDI vendor request " + std::to_string(request));
+    return -EPIPE;
+  }
+  if (!s.ok()) {
+    Error("MPSSE engine refused SIO request " + std::to_string(request) + ": " +
+          engine_.last_error());
+    return -EPIPE;
+  }
   return 0;
 }
 

@@ -95,10 +95,20 @@ class Ft232hUsbDevice {
 
   static gboolean OnIoctl(UMockdevIoctlBase* base, UMockdevIoctlClient* client, gpointer self);
   void HandleIoctl(UMockdevIoctlClient* client);
+  // The handlers of the usbdevfs requests: 0, or the errno the ioctl fails with.
+  int RunIoctl(unsigned long request, UMockdevIoctlData* arg, UMockdevIoctlData* data);
+  int RunDriverIoctl(UMockdevIoctlData* data);
+  int ClaimInterface(UMockdevIoctlData* data);
+  int SubmitUrb(UMockdevIoctlData* data);
+  int ReapUrb(UMockdevIoctlData* data);
+  int DiscardUrb(UMockdevIoctlData* arg);
   void Complete(UMockdevIoctlClient* client, long result, int error);
   // Runs one URB against the device: fills status/actual_length (and IN data).
   void RunUrb(Urb& urb);
   int RunControl(const uint8_t* setup, uint8_t* data, int length, int* actual);
+  int GetDescriptor(uint16_t value, std::vector<uint8_t>* reply) const;
+  int RunVendorRequest(uint8_t request_type, uint8_t request, uint16_t value, uint16_t index,
+                       std::vector<uint8_t>* reply);
   int RunBulkIn(uint8_t* buffer, int length, int* actual);
   void Error(std::string message);
   void KeepChipClockUp();

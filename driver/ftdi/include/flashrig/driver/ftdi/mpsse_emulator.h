@@ -116,6 +116,10 @@ class MpsseEmulator final : public FtdiPort {
   void Execute();
   size_t CommandLength(size_t pos) const;  // 0 = incomplete.
   void RunCommand(const std::byte* cmd, size_t length);
+  bool RunCommonCommand(uint8_t op, const std::byte* cmd, size_t length);
+  bool RunHighSpeedCommand(uint8_t op, const std::byte* cmd);
+  void AnswerBadCommand(uint8_t op);
+  void PushReply(uint8_t b);
   void Shift(uint8_t opcode, std::span<const std::byte> out, size_t n);
   void SetPins(uint16_t values, uint16_t directions);
   bool LineLevel(int pin) const;  // Undriven inputs read high (pull-ups).

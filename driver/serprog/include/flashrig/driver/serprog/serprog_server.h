@@ -81,6 +81,8 @@ class SerprogServer {
   void StartCommand(uint8_t opcode, std::vector<std::byte>& out);
   void ParamsComplete(std::vector<std::byte>& out);
   void Execute(std::vector<std::byte>& out);
+  void AnswerQuery(serprog::Command command, std::vector<std::byte>& out);
+  void SetSpiFrequency(std::span<const std::byte> params, std::vector<std::byte>& out);
   void ExecuteSpiOp(std::vector<std::byte>& out);
   void Ack(std::vector<std::byte>& out);
   void Nak(std::vector<std::byte>& out);

@@ -191,10 +191,20 @@ class SimulatedSpiNorChip final : public SpiDevice {
   };
 
   void Decode(uint8_t opcode);
+  Command DecodeAddressedOpcode(uint8_t opcode);
+  Command DecodeUnaddressedOpcode(uint8_t opcode, bool reset_was_enabled) const;
+  Command DecodeModelOpcode(uint8_t opcode, bool volatile_sr_was_enabled);
+  bool TakesCommandNow(Command c) const;
   void FeedByte(uint8_t mosi, std::byte* miso);
   size_t FeedBulk(std::span<const std::byte> mosi, std::span<std::byte> miso);
   uint8_t OutputByte();
   void Execute();
+  void ExecuteControl(bool exact);
+  void ExecuteProgram(bool complete, bool wel);
+  void ExecuteErase(bool exact, bool wel);
+  void ExecuteChipErase(bool exact, bool wel);
+  void ExecuteWriteStatus(bool complete, bool wel);
+  void ExecuteAddressMode(bool exact, bool wel);
   void StartOp(const Op& op, Clock::Duration duration);
   void CompleteOp();
   void DamageOp(PowerCutEffect effect, Clock::TimePoint at, uint64_t seed);
