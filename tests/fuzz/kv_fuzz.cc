@@ -1,7 +1,7 @@
 // libFuzzer target: mounts arbitrary image bytes as a store and runs an op sequence taken
 // from the rest of the input; checks that what it wrote reads back (also after a remount)
 // and that nothing crashes, hangs or trips a sanitizer. Built with -DFLASHRIG_FUZZ=ON.
-//   build/tests/kvstore/kv_fuzz -max_total_time=60
+//   build-fuzz/tests/fuzz/kv_fuzz -max_total_time=60 (or scripts/run_fuzzers.sh build-fuzz)
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
