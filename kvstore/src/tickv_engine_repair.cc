@@ -1,5 +1,7 @@
-// TicKvEngine mount repair: finishes a copy of a live object that a power cut tore (a
-// relocation or an update), so an interrupted compaction never strands its spare region.
+// TicKvEngine mount repair of torn regions: finishes a copy of a live object that a power
+// cut tore (a relocation), so an interrupted compaction never strands its spare region;
+// seals any other torn tail behind live objects so TicKV's walk passes it; empties
+// regions whose garbage cannot be sealed; erases torn regions with nothing live.
 #include <algorithm>
 #include <array>
 
@@ -77,7 +79,7 @@ Status TicKvEngine::FinishTornCopy(uint32_t region) {
     if (!slot.used || slot.key == format::kSuperKey) continue;
     // The copy must cover every torn byte and fit in the region.
     if (tail_start + slot.total_bytes < r.free_offset_bytes ||
-        tail_start + slot.total_bytes > region_bytes_) {
+        tail_start + slot.total_bytes + format::kNoPackBytes > region_bytes_) {
       continue;
     }
     FLASHRIG_TRY_ASSIGN(const bool matches, TornTailMatches(tail, slot));
@@ -110,6 +112,65 @@ Status TicKvEngine::FinishTornCopy(uint32_t region) {
   r.torn = garbage_runs > 1 ? 1 : 0;
   ++counters_.copies_finished;
   return InvalidateAt(old.address, old.generation, old.total_bytes);
+}
+
+Result<bool> TicKvEngine::SealTornTail(uint32_t region) {
+  // The torn run [g0, g1) ends at the erased tail. Program a seal header at g0 (valid 0,
+  // key zero, a length L covering the run) so TicKV's walk skips it as a dead object.
+  // NOR only clears bits, so L's bits must be set in the bytes there: the smallest such
+  // L >= max(15, g1 - g0) ending at or before S - 12. The torn object's own length always
+  // qualifies (a tear only cleared bits it clears), so a torn write of ours is sealable.
+  auto bytes = scratch_.first(region_bytes_);
+  FLASHRIG_TRY(flash_.Read(region * region_bytes_, bytes));
+  uint32_t runs = 0, g0 = 0, g1 = 0;
+  bool last_is_garbage = false;
+  ScanRegion(bytes, [&](const ScanEvent& e) {
+    last_is_garbage = e.kind == ScanEvent::Kind::kGarbage;
+    if (last_is_garbage) {
+      ++runs;
+      g0 = e.offset;
+      g1 = e.offset + e.length;
+    }
+  });
+  if (runs != 1 || !last_is_garbage || g1 != regions_[region].free_offset_bytes) return false;
+  if (g0 + format::kHeaderBytes > region_bytes_) return false;
+  const auto have = std::span<const std::byte>(bytes).subspan(g0, format::kHeaderBytes);
+  std::array<std::byte, format::kHeaderBytes> seal{};
+  for (uint32_t len = std::max<uint32_t>(format::kOverheadBytes, g1 - g0);
+       len <= format::kMaxObjectBytes && g0 + len + format::kNoPackBytes <= region_bytes_; ++len) {
+    format::EncodeSealHeader(len, seal);
+    if (!Covers(have, seal)) continue;
+    RegionState& r = regions_[region];
+    if (Status s = flash_.Program(region * region_bytes_ + g0, seal); !s.ok()) {
+      Taint();
+      return s;
+    }
+    r.free_offset_bytes = g0 + len;
+    r.torn = 0;
+    ++counters_.tails_sealed;
+    return true;
+  }
+  return false;
+}
+
+Status TicKvEngine::RepairTornRegion(uint32_t region) {
+  if (regions_[region].live_objects == 0) {
+    ++counters_.regions_repaired;
+    return EraseRegion(region);  // Fillers for probe paths come after the whole repair.
+  }
+  FLASHRIG_TRY(FinishTornCopy(region));
+  if (!regions_[region].torn) return Status::Ok();
+  FLASHRIG_TRY_ASSIGN(const bool sealed, SealTornTail(region));
+  if (sealed) return Status::Ok();
+  // Garbage TicKV's walk cannot pass and a seal cannot cover (in the middle of the
+  // objects, or not ours): move the live objects out and erase the region. If they do
+  // not fit elsewhere the region stays as it is (still readable by this engine).
+  if (!CanRelocate(region, false)) return Status::Ok();
+  const Status s = CompactRegion(region);
+  if (s == Status::ResourceExhausted()) return Status::Ok();
+  FLASHRIG_TRY(s);
+  ++counters_.regions_evacuated;
+  return Status::Ok();
 }
 
 }  // namespace flashrig::kv
