@@ -22,7 +22,24 @@ bool Covers(std::span<const std::byte> have, std::span<const std::byte> want) {
   return true;
 }
 
+// Reads of torn bytes ANDed together: a cell a cut left weak reads 0 or 1 at random, so a
+// bit counts as 1 only if it read 1 every time (8 reads miss a weak bit 1 time in 256).
+constexpr int kTornReads = 8;
+
 }  // namespace
+
+Status TicKvEngine::ReadStable(uint32_t address, std::span<std::byte> bytes) {
+  FLASHRIG_TRY(flash_.Read(address, bytes));
+  std::array<std::byte, 128> again{};
+  for (int read = 1; read < kTornReads; ++read) {
+    for (size_t done = 0; done < bytes.size(); done += again.size()) {
+      const auto part = std::span(again).first(std::min(again.size(), bytes.size() - done));
+      FLASHRIG_TRY(flash_.Read(address + static_cast<uint32_t>(done), part));
+      for (size_t i = 0; i < part.size(); ++i) bytes[done + i] &= part[i];
+    }
+  }
+  return Status::Ok();
+}
 
 Result<bool> TicKvEngine::TornTailMatches(std::span<const std::byte> tail,
                                           const IndexSlot& source) {
@@ -57,6 +74,9 @@ Status TicKvEngine::FinishTornCopy(uint32_t region) {
   // that can be compacted. Re-programming the intended bytes over the torn ones is valid
   // NOR (a tear only cleared bits the copy clears too): the copy completes, the source is
   // invalidated, and the victim is left fully invalid for GC, as if no cut had happened.
+  // The torn bytes are read as ReadStable does: a cell the cut left weak must not pass for
+  // a 1 the copy needs (a torn Set of another value can look like a relocation copy when
+  // cut early, and its weak cells would make the finished copy fail its checksum later).
   auto bytes = scratch_.first(region_bytes_);
   FLASHRIG_TRY(flash_.Read(region * region_bytes_, bytes));
   uint32_t garbage_runs = 0;
@@ -73,6 +93,8 @@ Status TicKvEngine::FinishTornCopy(uint32_t region) {
   });
   RegionState& r = regions_[region];
   if (!last_is_garbage || last_end != r.free_offset_bytes) return Status::Ok();
+  FLASHRIG_TRY(ReadStable(region * region_bytes_ + tail_start,
+                          bytes.subspan(tail_start, r.free_offset_bytes - tail_start)));
   const auto tail = std::span<const std::byte>(bytes).subspan(tail_start);
   const IndexSlot* match = nullptr;
   for (const IndexSlot& slot : index_.slots()) {
@@ -134,6 +156,8 @@ Result<bool> TicKvEngine::SealTornTail(uint32_t region) {
   });
   if (runs != 1 || !last_is_garbage || g1 != regions_[region].free_offset_bytes) return false;
   if (g0 + format::kHeaderBytes > region_bytes_) return false;
+  // A weak bit must not end up as a 1 of the seal's length (ReadStable).
+  FLASHRIG_TRY(ReadStable(region * region_bytes_ + g0, bytes.subspan(g0, format::kHeaderBytes)));
   const auto have = std::span<const std::byte>(bytes).subspan(g0, format::kHeaderBytes);
   std::array<std::byte, format::kHeaderBytes> seal{};
   for (uint32_t len = std::max<uint32_t>(format::kOverheadBytes, g1 - g0);

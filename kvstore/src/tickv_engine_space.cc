@@ -48,20 +48,41 @@ uint32_t TicKvEngine::FindRegion(uint32_t total_bytes, const HashedKey& key, Pur
 uint32_t TicKvEngine::FindBestFit(uint32_t total_bytes, const HashedKey& key, uint32_t exclude,
                                   bool keep_spare) const {
   // Best fit (least room left over) packs variable-size objects tightly; ties go to the
-  // least-erased region to spread wear. Any target TicKV's lookup can reach once the
-  // empty regions before it hold fillers; only other writers' images have regions it
-  // cannot pass, so the reachability test runs only when one exists.
+  // least-erased region to spread wear. Targets whose probe path crosses no empty region
+  // come first: any other needs a filler per empty region crossed (Place), and in a
+  // sparse store that would scatter fillers. Only other writers' images have regions
+  // TicKV's lookup cannot pass, so the reachability test runs only when one exists.
   const bool check_reach = AnyBlocking();
+  const uint32_t home = format::HomeRegion(key, region_count_);
+  // The empty regions nearest to home on each side: a path [lo, hi] (which always holds
+  // home) crosses an empty region iff it reaches one of them.
+  int64_t empty_below = -1, empty_above = region_count_;
+  for (uint32_t r = 0; r < region_count_; ++r) {
+    if (regions_[r].free_offset_bytes != 0 || r == exclude) continue;
+    if (r <= home) empty_below = r;
+    if (r >= home && empty_above == region_count_) empty_above = r;
+  }
+  auto needs_filler = [&](uint32_t r) {
+    uint32_t lo = 0, hi = 0;
+    if (!format::ProbePathBefore(home, r, region_count_, &lo, &hi)) return false;
+    return empty_below >= int64_t{lo} || empty_above <= int64_t{hi};
+  };
   uint32_t best = kNoRegion;
   uint32_t best_left = 0;
+  bool best_fills = false;
   for (uint32_t r = 0; r < region_count_; ++r) {
     if (r == exclude || !Fits(r, total_bytes) || (keep_spare && IsSpare(r))) continue;
     if (check_reach && !Reachable(key, r, exclude)) continue;
     const uint32_t left = region_bytes_ - regions_[r].free_offset_bytes - total_bytes;
-    if (best == kNoRegion || left < best_left ||
-        (left == best_left && regions_[r].erase_count < regions_[best].erase_count)) {
+    const bool fills = needs_filler(r);
+    const bool better = best == kNoRegion || (fills != best_fills ? !fills
+                                              : left != best_left ? left < best_left
+                                                                  : regions_[r].erase_count <
+                                                                        regions_[best].erase_count);
+    if (better) {
       best = r;
       best_left = left;
+      best_fills = fills;
     }
   }
   return best;

@@ -203,6 +203,8 @@ class TicKvEngine {
   Status WriteSuperKey(uint32_t region);
 
   // --- tickv_engine_repair.cc: torn regions found at mount
+  // Reads `bytes` at `address` several times and keeps the AND (weak cells read 0).
+  Status ReadStable(uint32_t address, std::span<std::byte> bytes);
   Status FinishTornCopy(uint32_t region);
   Result<bool> TornTailMatches(std::span<const std::byte> tail, const IndexSlot& source);
   // Seals a torn tail behind live objects; false if the region has garbage elsewhere or
