@@ -83,6 +83,7 @@ Status TicKvEngine::WriteObject(uint32_t region, const HashedKey& key, uint8_t g
   }
   const uint32_t address = region * region_bytes_ + r.free_offset_bytes;
   if (generation != 0 || key == wear::kWearKey) r.flags |= kRegionUpdated;
+  r.flags &= ~kRegionFillerOnly;
   if (Status s = flash_.Program(address, object); !s.ok()) {
     Taint();  // Whatever reached the array is found by the rescan.
     return s;

@@ -73,6 +73,10 @@ Status TicKvEngine::ScanOneRegion(uint32_t region, bool* any_object) {
   r.torn = summary.torn ? 1 : 0;
   r.free_offset_bytes = summary.free_offset;
   if (updated) r.flags |= kRegionUpdated;
+  if (!summary.torn && summary.free_offset == format::kOverheadBytes && has_object &&
+      newest.header.key == format::kFillerKey) {
+    r.flags |= kRegionFillerOnly;
+  }
   return Status::Ok();
 }
 

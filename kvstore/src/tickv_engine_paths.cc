@@ -6,27 +6,29 @@
 
 #include "flashrig/kvstore/object_format.h"
 #include "flashrig/kvstore/tickv_engine.h"
+#include "flashrig/kvstore/wear_record.h"
 
 namespace flashrig::kv {
 
-bool TicKvEngine::OnLivePath(uint32_t region) const {
-  for (const IndexSlot& s : index_.slots()) {
-    if (!s.used) continue;
-    uint32_t lo = 0, hi = 0;
-    if (format::ProbePathBefore(format::HomeRegion(s.key, region_count_), s.address / region_bytes_,
-                                region_count_, &lo, &hi) &&
-        lo <= region && region <= hi) {
-      return true;
-    }
-  }
-  return false;
+bool TicKvEngine::NeedsPath(const IndexSlot& slot) const {
+  // A wear record kept with the option off is given up at the next write: its path is
+  // not worth fillers. Every other live object must stay reachable for TicKV.
+  return slot.used && (options_.wear_record || slot.key != wear::kWearKey);
+}
+
+bool TicKvEngine::OnPathOf(const IndexSlot& slot, uint32_t region) const {
+  uint32_t lo = 0, hi = 0;
+  return NeedsPath(slot) &&
+         format::ProbePathBefore(format::HomeRegion(slot.key, region_count_),
+                                 slot.address / region_bytes_, region_count_, &lo, &hi) &&
+         lo <= region && region <= hi;
 }
 
 void TicKvEngine::MarkLivePaths() {
   // One pass over the index; each key marks its interval (O(keys + sum of distances)).
   for (uint32_t r = 0; r < region_count_; ++r) regions_[r].flags &= ~kRegionOnPath;
   for (const IndexSlot& s : index_.slots()) {
-    if (!s.used) continue;
+    if (!NeedsPath(s)) continue;
     uint32_t lo = 0, hi = 0;
     if (!format::ProbePathBefore(format::HomeRegion(s.key, region_count_),
                                  s.address / region_bytes_, region_count_, &lo, &hi)) {
@@ -46,6 +48,7 @@ Status TicKvEngine::WriteFiller(uint32_t region) {
     Taint();
     return s;
   }
+  if (r.free_offset_bytes == 0) r.flags |= kRegionFillerOnly;
   r.free_offset_bytes += format::kOverheadBytes;
   ++counters_.fillers_written;
   return Status::Ok();
@@ -61,12 +64,6 @@ Status TicKvEngine::OpenPath(const HashedKey& key, uint32_t target) {
     if (regions_[r].free_offset_bytes == 0) FLASHRIG_TRY(WriteFiller(r));
   }
   return Status::Ok();
-}
-
-Status TicKvEngine::EraseKeepingPaths(uint32_t region) {
-  FLASHRIG_TRY(EraseRegion(region));
-  // lose power here? Mount writes the filler into any empty region on a live path.
-  return OnLivePath(region) ? WriteFiller(region) : Status::Ok();
 }
 
 bool TicKvEngine::Blocks(uint32_t region) const {

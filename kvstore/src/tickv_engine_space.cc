@@ -88,27 +88,22 @@ uint32_t TicKvEngine::FindBestFit(uint32_t total_bytes, const HashedKey& key, ui
   return best;
 }
 
-Result<bool> TicKvEngine::HoldsFiller(uint32_t region) {
-  std::array<std::byte, format::kOverheadBytes> object{};
-  FLASHRIG_TRY(flash_.Read(region * region_bytes_, object));
-  return format::DecodeHeader(object).key == format::kFillerKey;
-}
-
 Result<size_t> TicKvEngine::EraseDeadRegions() {
+  auto dead = [&](const RegionState& rs) {
+    return rs.free_offset_bytes != 0 && rs.live_objects == 0 && (rs.flags & kRegionFillerOnly) == 0;
+  };
+  if (std::none_of(regions_.begin(), regions_.begin() + region_count_, dead)) return size_t{0};
   // Live keys do not move here, so one marking of the probe paths serves every region.
   MarkLivePaths();
   size_t freed = 0;
   for (uint32_t r = 0; r < region_count_; ++r) {
     RegionState& rs = regions_[r];
-    if (rs.free_offset_bytes == 0 || rs.live_objects != 0) continue;
+    if (!dead(rs)) continue;
     const bool on_path = (rs.flags & kRegionOnPath) != 0;
-    // One dead 15-byte object: on a live path, erasing it would only write a filler back;
-    // a filler elsewhere is left too (an erase to gain 15 bytes). TicKV erases both, but
-    // TicKV never meets a filler, and erasing the region on the path cuts the lookup.
-    if (!rs.torn && rs.free_offset_bytes == format::kOverheadBytes) {
-      FLASHRIG_TRY_ASSIGN(const bool filler, HoldsFiller(r));
-      if (on_path || filler) continue;
-    }
+    // A filler alone is left (an erase to gain 15 bytes; TicKV never meets one), and so is
+    // one dead 15-byte object on a live path: erasing it would only write a filler back,
+    // and TicKV, which would erase it, then stops its lookup there.
+    if (on_path && !rs.torn && rs.free_offset_bytes == format::kOverheadBytes) continue;
     FLASHRIG_TRY(EraseRegion(r));
     freed += region_bytes_;
     if (on_path) FLASHRIG_TRY(WriteFiller(r));
@@ -212,8 +207,15 @@ uint32_t TicKvEngine::PickVictim(uint32_t min_garbage_bytes, bool with_margin) c
 
 Status TicKvEngine::CompactRegion(uint32_t victim) {
   bool had_super_key = false;
+  // Whether the victim lies on a live key's probe path once its objects moved (then it
+  // gets a filler after the erase), found in this one pass over the index.
+  bool on_path = false;
   for (const IndexSlot& entry : index_.slots()) {
-    if (!entry.used || entry.address / region_bytes_ != victim) continue;
+    if (!entry.used) continue;
+    if (entry.address / region_bytes_ != victim) {
+      on_path = on_path || OnPathOf(entry, victim);
+      continue;
+    }
     if (entry.key == format::kSuperKey) {
       had_super_key = true;
       continue;
@@ -234,14 +236,16 @@ Status TicKvEngine::CompactRegion(uint32_t victim) {
     // written by Place use their own buffer).
     FLASHRIG_TRY(Place(target, old.key, generation, value, index_.Find(old.key)));
     FLASHRIG_TRY(InvalidateAt(old.address, old.generation, old.total_bytes));
+    on_path = on_path || OnPathOf(entry, victim);  // `entry` is the moved key's slot.
     ++counters_.relocated_objects;
     counters_.relocated_bytes += old.total_bytes;
   }
   // lose power during the erase? Everything left in the victim is invalid (or the super
-  // key, which mount rewrites), so a torn or skipped erase loses nothing.
+  // key, which mount rewrites), so a torn or skipped erase loses nothing. A cut before
+  // the filler leaves an empty region on a live path: mount writes the filler.
   ++counters_.compactions;
-  if (!had_super_key) return EraseKeepingPaths(victim);
   FLASHRIG_TRY(EraseRegion(victim));
+  if (!had_super_key) return on_path ? WriteFiller(victim) : Status::Ok();
   // Back into the same region: TicKV finds it there, and the region stays spare.
   index_.Erase(index_.Find(format::kSuperKey));
   return WriteSuperKey(victim);

@@ -27,6 +27,8 @@ struct RegionState {
 inline constexpr uint8_t kRegionUpdated = 0x01;
 // Scratch mark of the engine: the region lies on a live key's probe path.
 inline constexpr uint8_t kRegionOnPath = 0x02;
+// The region holds a filler and nothing else.
+inline constexpr uint8_t kRegionFillerOnly = 0x04;
 static_assert(sizeof(RegionState) == 16, "RegionState is meant to be 16 bytes");
 
 // Views of the storage the engine works in. The engine keeps them for its lifetime.

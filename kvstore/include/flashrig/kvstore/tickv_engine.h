@@ -221,16 +221,17 @@ class TicKvEngine {
   uint32_t UserKeyLimit() const;
 
   // --- tickv_engine_paths.cc: TicKV's probe paths, fillers, reachability
-  // True if some live key is stored beyond `region` in its probe order, i.e. TicKV's
-  // lookup of that key reads `region` first.
-  bool OnLivePath(uint32_t region) const;
-  // Sets kRegionOnPath on every region for which OnLivePath() holds, clears it elsewhere.
+  // True if `slot` is a live object TicKV must find (not a wear record kept with the
+  // option off).
+  bool NeedsPath(const IndexSlot& slot) const;
+  // True if TicKV's lookup of the key in `slot` reads `region` before the key's region.
+  bool OnPathOf(const IndexSlot& slot, uint32_t region) const;
+  // Sets kRegionOnPath on every region some live key's lookup reads before reaching the
+  // key (OnPathOf for some slot), clears it elsewhere.
   void MarkLivePaths();
   // Writes a filler into every empty region TicKV's lookup of `key` reads before `target`.
   Status OpenPath(const HashedKey& key, uint32_t target);
   Status WriteFiller(uint32_t region);
-  // Erases `region`, then writes a filler if it lies on a live key's probe path.
-  Status EraseKeepingPaths(uint32_t region);
   // A region TicKV's lookup cannot pass and a filler cannot fix: objects ending within 11
   // bytes of its end (other writers' images), or torn bytes.
   bool Blocks(uint32_t region) const;
@@ -253,8 +254,6 @@ class TicKvEngine {
   Result<uint32_t> MakeSpace(uint32_t total_bytes, const HashedKey& key, Purpose purpose);
   Status RecreateSpare();
   Result<size_t> EraseDeadRegions();
-  // True if the region's first object is a filler.
-  Result<bool> HoldsFiller(uint32_t region);
   uint32_t PickVictim(uint32_t min_garbage_bytes) const;
   uint32_t PickVictim(uint32_t min_garbage_bytes, bool with_margin) const;
   bool CanRelocate(uint32_t victim, bool with_margin) const;
