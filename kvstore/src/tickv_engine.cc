@@ -181,9 +181,12 @@ Status TicKvEngine::Get(const HashedKey& key, std::span<std::byte> out, size_t* 
 Status TicKvEngine::Invalidate(const HashedKey& key) {
   FLASHRIG_TRY(Ready());
   if (key == format::kSuperKey || key == wear::kWearKey) return Status::InvalidArgument();
-  if (index_.Find(key) == nullptr) return Status::NotFound();
-  FLASHRIG_TRY(DropWearRecord());
-  IndexSlot* slot = index_.Find(key);  // DropWearRecord may have moved index entries.
+  IndexSlot* slot = index_.Find(key);
+  if (slot == nullptr) return Status::NotFound();
+  if (stale_wear_record_) {
+    FLASHRIG_TRY(DropWearRecord());
+    slot = index_.Find(key);  // Erasing the record's entry may move others.
+  }
   FLASHRIG_TRY(InvalidateAt(slot->address, slot->generation, slot->total_bytes));
   index_.Erase(slot);
   return Status::Ok();

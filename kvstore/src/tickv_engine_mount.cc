@@ -14,6 +14,7 @@ Status TicKvEngine::Format() {
   if (!buffers_ok_) return Status::InvalidArgument();
   return Attach([this]() -> Status {
     index_.Clear();
+    stale_wear_record_ = false;
     for (uint32_t r = 0; r < region_count_; ++r) FLASHRIG_TRY(EraseRegion(r));
     // Format's one erase per region is not worth a record (and keeps the image TicKV's).
     erases_since_wear_save_ = 0;

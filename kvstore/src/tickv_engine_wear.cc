@@ -17,16 +17,19 @@ Status TicKvEngine::DropWearRecord() {
   // With the record off, one found on flash (written by an engine that had it on) is
   // given up at the first mutating operation: one byte programmed, then it is dead space
   // that GC and compaction reclaim. Its counts stay in RAM (LoadWear).
-  if (options_.wear_record) return Status::Ok();
+  if (options_.wear_record || !stale_wear_record_) return Status::Ok();
   IndexSlot* slot = index_.Find(wear::kWearKey);
-  if (slot == nullptr) return Status::Ok();
-  FLASHRIG_TRY(InvalidateAt(slot->address, slot->generation, slot->total_bytes));
-  index_.Erase(slot);
+  if (slot != nullptr) {
+    FLASHRIG_TRY(InvalidateAt(slot->address, slot->generation, slot->total_bytes));
+    index_.Erase(slot);
+  }
+  stale_wear_record_ = false;
   return Status::Ok();
 }
 
 Status TicKvEngine::LoadWear() {
   const IndexSlot* slot = index_.Find(wear::kWearKey);
+  stale_wear_record_ = slot != nullptr && !options_.wear_record;
   if (slot == nullptr) return Status::Ok();
   auto object = scratch_.first(slot->total_bytes);
   FLASHRIG_TRY(flash_.Read(slot->address, object));

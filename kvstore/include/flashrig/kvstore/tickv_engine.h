@@ -281,6 +281,7 @@ class TicKvEngine {
   EngineOptions options_;
   bool wear_fits_ = false;
   uint32_t erases_since_wear_save_ = 0;
+  bool stale_wear_record_ = false;  // A record on flash that DropWearRecord gives up.
   EngineStats counters_;
 };
 
