@@ -22,6 +22,11 @@ packages=(
   clang-format-14 python3 flashrom ccache
   umockdev libumockdev-dev
 )
+# cargo builds the TicKV oracle (the real crate, ../shared/oracles/tickv) for the interop
+# tests. Any cargo on PATH will do; only without one is Debian's installed.
+if ! command -v cargo >/dev/null 2>&1; then
+  packages+=(cargo)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

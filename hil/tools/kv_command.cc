@@ -1,5 +1,6 @@
 // `flashrig kv`: the KV engine on an image file. One op from the command line, or one op
-// per line from --script; one result line per op, using Tock's error names.
+// per line from --script; one result line per op, using Tock's error names. The image is
+// written back only if the command programmed or erased something.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -29,7 +30,11 @@ struct KvOptions {
   uint32_t regions = 32;
   std::string script;
   std::vector<std::string> words;
+  bool stats = false;        // Print the flash traffic of the whole command.
+  bool wear_record = false;  // EngineOptions::wear_record.
 };
+
+constexpr const char* kOps = "format, append, get, invalidate, set, gc, compact, list, dump";
 
 // One parsed op.
 struct KvOp {
@@ -74,8 +79,7 @@ kv::HashedKey ParseKey(const std::string& text) {
 
 // Parses one op; returns an error message or "".
 std::string ParseOp(const std::vector<std::string>& w, const std::string& where, KvOp* op) {
-  if (w.empty())
-    return where + ": missing op (format, append, get, invalidate, set, gc, list, dump)";
+  if (w.empty()) return fmt::format("{}: missing op ({})", where, kOps);
   op->name = w[0];
   op->where = where;
   const std::string& n = op->name;
@@ -84,11 +88,10 @@ std::string ParseOp(const std::vector<std::string>& w, const std::string& where,
     want = 3;
   } else if (n == "get" || n == "invalidate") {
     want = 2;
-  } else if (n == "format" || n == "gc" || n == "list" || n == "dump") {
+  } else if (n == "format" || n == "gc" || n == "compact" || n == "list" || n == "dump") {
     want = 1;
   } else {
-    return fmt::format("{}: unknown op '{}' (format, append, get, invalidate, set, gc, list, dump)",
-                       where, n);
+    return fmt::format("{}: unknown op '{}' ({})", where, n, kOps);
   }
   if (w.size() != want) {
     return fmt::format("{}: '{}' takes {} argument(s), got {}", where, n, want - 1, w.size() - 1);
@@ -112,7 +115,8 @@ class KvSession {
       : options_(o),
         flash_(driver::RamFlashOptions{.geometry = g}),
         storage_(g, kv::MaxObjectsFor(g)),
-        engine_(flash_, storage_.buffers()),
+        // An image file has no weak cells: no refresh at mount (EngineOptions).
+        engine_(flash_, storage_.buffers(), kv::EngineOptions{.wear_record = o.wear_record}),
         store_(engine_) {}
 
   // Loads (unless `format` comes first) and mounts. Returns an exit code.
@@ -134,14 +138,11 @@ class KvSession {
       fmt::print(stderr, "error: cannot read image '{}': {}\n", options_.image, s.str());
       return kExitBadInput;
     }
-    const uint64_t programs_before = flash_.counters().program_ops + flash_.counters().erase_ops;
     if (Status m = engine_.Mount(); !m.ok()) {
       fmt::print(stderr, "error: cannot mount '{}': {}\n", options_.image,
                  kv::ErrorCodeTockName(kv::ToKvErrorCode(m)));
       return kExitDeviceError;
     }
-    // Mount formats a blank image and repairs torn regions: that is a change to save.
-    dirty_ = flash_.counters().program_ops + flash_.counters().erase_ops != programs_before;
     return kExitOk;
   }
 
@@ -155,11 +156,10 @@ class KvSession {
       return code;
     };
     if (op.name == "format") {
-      dirty_ = true;
+      formatted_ = true;
       return report(engine_.Format());
     }
     if (op.name == "append" || op.name == "set") {
-      dirty_ = true;
       return report(op.name == "append" ? store_.Add(op.key, op.value)
                                         : store_.Set(op.key, op.value));
     }
@@ -169,21 +169,29 @@ class KvSession {
       const Status s = store_.Get(op.key, out, &length);
       return report(s, s.ok() ? (length == 0 ? "-" : Hex(std::span(out).first(length))) : "");
     }
-    if (op.name == "invalidate") {
-      dirty_ = true;
-      return report(store_.Remove(op.key));
-    }
-    if (op.name == "gc") {
-      dirty_ = true;
-      const auto freed = store_.Gc(/*compact=*/true);
+    if (op.name == "invalidate") return report(store_.Remove(op.key));
+    if (op.name == "gc" || op.name == "compact") {
+      // gc: KVSystem garbage_collect (TicKV's: erase fully invalid regions only);
+      // compact: also relocate the live objects of regions at least half garbage.
+      const auto freed = store_.Gc(/*compact=*/op.name == "compact");
       return report(freed.status(), freed.ok() ? fmt::format("freed {} bytes", *freed) : "");
     }
     if (op.name == "list") return List(label);
     return Dump(label);
   }
 
-  bool dirty() const { return dirty_; }
+  // Something reached the flash (mount repairs and formatting included): save it.
+  bool dirty() const {
+    return formatted_ || flash_.counters().program_ops + flash_.counters().erase_ops != 0;
+  }
   Status Save() const { return flash_.SaveImage(options_.image); }
+  // Every flash operation of the command, the mount included (loading the image file is
+  // not a flash operation).
+  void PrintStats() const {
+    const driver::FlashCounters& c = flash_.counters();
+    fmt::print("flash: read {} bytes, programmed {} bytes, erased {} regions\n", c.bytes_read,
+               c.bytes_programmed, c.bytes_erased / flash_.geometry().erase_size_bytes);
+  }
 
  private:
   kv::ErrorCode List(const std::string& label) {
@@ -201,6 +209,13 @@ class KvSession {
     return kv::ErrorCode::kOk;
   }
 
+  static const char* Label(const kv::HashedKey& key) {
+    if (key == kv::format::kSuperKey) return " (super key)";
+    if (key == kv::wear::kWearKey) return " (wear record)";
+    if (key == kv::format::kFillerKey) return " (filler)";
+    return "";
+  }
+
   kv::ErrorCode Dump(const std::string& label) {
     const uint32_t rb = flash_.geometry().erase_size_bytes;
     const auto image = flash_.contents();
@@ -213,10 +228,12 @@ class KvSession {
           ++objects;
           fmt::print("0x{:08x} region {:3} key 0x{} len {:4} gen {} {} crc ok{}\n", address, r,
                      Hex(e.header.key), e.header.total_bytes, e.header.generation,
-                     e.header.valid ? "valid  " : "invalid",
-                     e.header.key == kv::format::kSuperKey ? " (super key)"
-                     : e.header.key == kv::wear::kWearKey  ? " (wear record)"
-                                                           : "");
+                     e.header.valid ? "valid  " : "invalid", Label(e.header.key));
+          return;
+        }
+        if (e.kind == kv::ScanEvent::Kind::kSealed) {
+          fmt::print("0x{:08x} region {:3} sealed {} bytes (a torn write, dead)\n", address, r,
+                     e.length);
           return;
         }
         // A garbage run: show what its first bytes claim, if they look like a header.
@@ -243,7 +260,7 @@ class KvSession {
   kv::EngineStorage storage_;
   kv::TicKvEngine engine_;
   kv::KvStore store_;
-  bool dirty_ = false;
+  bool formatted_ = false;
 };
 
 std::vector<std::string> SplitWords(const std::string& line) {
@@ -316,6 +333,7 @@ int RunKv(const KvOptions& o) {
       rc = kExitCheckFailed;
     }
   }
+  if (o.stats) session->PrintStats();
   if (session->dirty()) {
     if (Status s = session->Save(); !s.ok()) {
       fmt::print(stderr, "error: cannot write image '{}' ({}); the old file is unchanged\n",
@@ -333,12 +351,19 @@ void AddKvCommand(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "kv",
       "Key-value store (TicKV format) on an image file: format, append KEY HEX, get KEY, "
-      "invalidate KEY, set KEY HEX, gc, list, dump");
+      "invalidate KEY, set KEY HEX, gc (TicKV garbage_collect), compact (gc + relocation), "
+      "list, dump");
   cmd->add_option("--image", options.image, "Flash image file")->required();
   cmd->add_option("--region-size", options.region_bytes, "Region (erase unit) size in bytes")
       ->capture_default_str();
   cmd->add_option("--regions", options.regions, "Number of regions")->capture_default_str();
   cmd->add_option("--script", options.script, "Run one op per line from FILE");
+  cmd->add_flag("--stats", options.stats,
+                "After the ops, print the flash traffic of the whole command (mount included): "
+                "'flash: read N bytes, programmed N bytes, erased N regions'");
+  cmd->add_flag("--wear-record", options.wear_record,
+                "Keep per-region erase counts on flash (an extra object TicKV does not write; "
+                "docs/FORMAT.md \"Wear\")");
   cmd->add_option("op", options.words,
                   "Op and arguments. KEY: a string (hashed like Tock's generate_key) or 0x + 16 "
                   "hex digits; HEX: value bytes, or - for empty");

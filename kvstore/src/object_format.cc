@@ -51,6 +51,31 @@ std::optional<Header> ParseObject(std::span<const std::byte> bytes) {
   return h;
 }
 
+void EncodeFiller(std::span<std::byte> out) {
+  auto object = out.first(kOverheadBytes);
+  EncodeHeader(kFillerKey, 0, kOverheadBytes, object);
+  const uint32_t crc = ObjectChecksum(object);
+  for (size_t i = 0; i < kChecksumBytes; ++i) {
+    object[kHeaderBytes + i] = static_cast<std::byte>(crc >> (8 * i));
+  }
+  object[kFlagsOffset] = FlagsByte(false, 0, kOverheadBytes);
+}
+
+void EncodeSealHeader(uint32_t total_bytes, std::span<std::byte> out) {
+  out[kVersionOffset] = kVersion;
+  out[kFlagsOffset] = FlagsByte(false, 0, total_bytes);
+  out[kLengthLowOffset] = static_cast<std::byte>(total_bytes & 0xFF);
+  std::fill_n(out.begin() + kKeyOffset, kKeyBytes, std::byte{0});
+}
+
+bool IsSealHeader(std::span<const std::byte> bytes) {
+  if (bytes.size() < kHeaderBytes || bytes[kVersionOffset] != kVersion) return false;
+  // Valid bit and generation zero: only the length bits may be set in byte 1.
+  if ((static_cast<uint8_t>(bytes[kFlagsOffset]) & ~kLengthHighMask) != 0) return false;
+  return std::all_of(bytes.begin() + kKeyOffset, bytes.begin() + kHeaderBytes,
+                     [](std::byte b) { return b == std::byte{0}; });
+}
+
 int CompareGenerations(uint8_t a, uint8_t b) {
   const uint8_t d = static_cast<uint8_t>((b - a) & (kGenerationCount - 1));
   if (d >= 1 && d <= 3) return 1;

@@ -14,7 +14,8 @@ bool IsReservedKey(const HashedKey& key) {
       std::all_of(key.begin(), key.end(), [](std::byte b) { return b == std::byte{0}; });
   const bool all_ones =
       std::all_of(key.begin(), key.end(), [](std::byte b) { return b == std::byte{0xFF}; });
-  return all_zero || all_ones || key == format::kSuperKey || key == wear::kWearKey;
+  return all_zero || all_ones || key == format::kSuperKey || key == wear::kWearKey ||
+         key == format::kFillerKey;
 }
 
 }  // namespace
@@ -34,10 +35,6 @@ TicKvEngine::TicKvEngine(driver::Flash& flash, EngineBuffers buffers, EngineOpti
                format::ObjectBytes(wear::ValueBytes(region_count_)) <= region_bytes_ / 4;
 }
 
-uint32_t TicKvEngine::max_value_bytes() const {
-  return std::min<uint32_t>(format::kMaxObjectBytes, region_bytes_) - format::kOverheadBytes;
-}
-
 Status TicKvEngine::Ready() {
   // After a failed write RAM may disagree with flash: rebuild from flash, retrying on
   // every call until a mount succeeds.
@@ -51,6 +48,22 @@ Status TicKvEngine::Ready() {
 Status TicKvEngine::CheckWrite(const HashedKey& key, size_t value_bytes) const {
   if (IsReservedKey(key)) return Status::InvalidArgument();
   if (value_bytes > max_value_bytes()) return Status::OutOfRange();
+  return Status::Ok();
+}
+
+Status TicKvEngine::Place(uint32_t region, const HashedKey& key, uint8_t generation,
+                          std::span<const std::byte> value, IndexSlot* slot) {
+  // Fillers first: a cut after them leaves dead objects only; a cut after the object
+  // leaves it reachable.
+  FLASHRIG_TRY(OpenPath(key, region));
+  const uint32_t address = region * region_bytes_ + regions_[region].free_offset_bytes;
+  const uint32_t total = format::ObjectBytes(value.size());
+  FLASHRIG_TRY(WriteObject(region, key, generation, value));
+  if (slot == nullptr) slot = index_.Insert(key);
+  if (slot == nullptr) return Status::ResourceExhausted();  // Checked by callers first.
+  slot->address = address;
+  slot->total_bytes = static_cast<uint16_t>(total);
+  slot->generation = generation;
   return Status::Ok();
 }
 
@@ -69,6 +82,8 @@ Status TicKvEngine::WriteObject(uint32_t region, const HashedKey& key, uint8_t g
     object[total - format::kChecksumBytes + i] = static_cast<std::byte>(crc >> (8 * i));
   }
   const uint32_t address = region * region_bytes_ + r.free_offset_bytes;
+  if (generation != 0 || key == wear::kWearKey) r.flags |= kRegionUpdated;
+  r.flags &= ~kRegionFillerOnly;
   if (Status s = flash_.Program(address, object); !s.ok()) {
     Taint();  // Whatever reached the array is found by the rescan.
     return s;
@@ -104,6 +119,7 @@ Status TicKvEngine::EraseRegion(uint32_t region) {
   r.live_bytes = 0;
   r.live_objects = 0;
   r.torn = 0;
+  r.flags = 0;
   return Status::Ok();
 }
 
@@ -111,15 +127,11 @@ Status TicKvEngine::Append(const HashedKey& key, std::span<const std::byte> valu
   FLASHRIG_TRY(Ready());
   FLASHRIG_TRY(CheckWrite(key, value.size()));
   if (index_.Find(key) != nullptr) return Status::AlreadyExists();
+  FLASHRIG_TRY(DropWearRecord());
   if (index_.size() >= UserKeyLimit()) return Status::ResourceExhausted();
   const uint32_t total = format::ObjectBytes(value.size());
   FLASHRIG_TRY_ASSIGN(const uint32_t region, MakeSpace(total, key, Purpose::kAppend));
-  const uint32_t address = region * region_bytes_ + regions_[region].free_offset_bytes;
-  FLASHRIG_TRY(WriteObject(region, key, 0, value));
-  IndexSlot* slot = index_.Insert(key);
-  slot->address = address;
-  slot->total_bytes = static_cast<uint16_t>(total);
-  slot->generation = 0;
+  FLASHRIG_TRY(Place(region, key, 0, value, nullptr));
   MaybeSaveWear();
   return Status::Ok();
 }
@@ -128,18 +140,15 @@ Status TicKvEngine::Set(const HashedKey& key, std::span<const std::byte> value) 
   FLASHRIG_TRY(Ready());
   FLASHRIG_TRY(CheckWrite(key, value.size()));
   if (index_.Find(key) == nullptr) return Append(key, value);
+  FLASHRIG_TRY(DropWearRecord());
   const uint32_t total = format::ObjectBytes(value.size());
   // Compaction inside MakeSpace may move the old copy, so look it up afterwards.
   FLASHRIG_TRY_ASSIGN(const uint32_t region, MakeSpace(total, key, Purpose::kUpdate));
   IndexSlot* slot = index_.Find(key);
   const IndexSlot old = *slot;
   const uint8_t generation = (old.generation + 1) % format::kGenerationCount;
-  const uint32_t address = region * region_bytes_ + regions_[region].free_offset_bytes;
-  FLASHRIG_TRY(WriteObject(region, key, generation, value));
+  FLASHRIG_TRY(Place(region, key, generation, value, slot));
   // lose power here? Both copies are live; mount keeps the newer generation.
-  slot->address = address;
-  slot->total_bytes = static_cast<uint16_t>(total);
-  slot->generation = generation;
   FLASHRIG_TRY(InvalidateAt(old.address, old.generation, old.total_bytes));
   MaybeSaveWear();
   return Status::Ok();
@@ -174,9 +183,20 @@ Status TicKvEngine::Invalidate(const HashedKey& key) {
   if (key == format::kSuperKey || key == wear::kWearKey) return Status::InvalidArgument();
   IndexSlot* slot = index_.Find(key);
   if (slot == nullptr) return Status::NotFound();
+  if (stale_wear_record_) {
+    FLASHRIG_TRY(DropWearRecord());
+    slot = index_.Find(key);  // Erasing the record's entry may move others.
+  }
   FLASHRIG_TRY(InvalidateAt(slot->address, slot->generation, slot->total_bytes));
   index_.Erase(slot);
   return Status::Ok();
+}
+
+bool TicKvEngine::appends_only() const {
+  for (uint32_t r = 0; r < region_count_; ++r) {
+    if ((regions_[r].flags & kRegionUpdated) != 0) return false;
+  }
+  return true;
 }
 
 EngineStats TicKvEngine::stats() const {

@@ -1,26 +1,20 @@
 // TicKvEngine mount and format: one scan over every region builds the index, resolves
-// duplicate copies, repairs torn regions and a missing super key.
+// duplicate copies, repairs torn regions, a missing super key and empty regions on live
+// probe paths. Nothing else is programmed (unless EngineOptions::refresh_on_mount).
 #include <algorithm>
 
 #include "flashrig/kvstore/object_format.h"
 #include "flashrig/kvstore/region_scan.h"
 #include "flashrig/kvstore/tickv_engine.h"
+#include "flashrig/kvstore/wear_record.h"
 
 namespace flashrig::kv {
-namespace {
-
-// Position of `region` in the probe order R, R+1, R-1, R+2, ... from `home`. Skipped
-// out-of-range indices do not change the relative order, so this ranks correctly.
-uint32_t ProbeRank(uint32_t region, uint32_t home) {
-  return region >= home ? 2 * (region - home) - (region > home ? 1 : 0) : 2 * (home - region);
-}
-
-}  // namespace
 
 Status TicKvEngine::Format() {
   if (!buffers_ok_) return Status::InvalidArgument();
   return Attach([this]() -> Status {
     index_.Clear();
+    stale_wear_record_ = false;
     for (uint32_t r = 0; r < region_count_; ++r) FLASHRIG_TRY(EraseRegion(r));
     // Format's one erase per region is not worth a record (and keeps the image TicKV's).
     erases_since_wear_save_ = 0;
@@ -49,38 +43,51 @@ Status TicKvEngine::Attach(Status result) {
 Status TicKvEngine::Scan() {
   index_.Clear();
   bool any_object = false;
-  Status status;
-  for (uint32_t r = 0; r < region_count_; ++r) {
-    const uint32_t erase_count = regions_[r].erase_count;
-    regions_[r] = RegionState{.erase_count = erase_count};
-    auto bytes = scratch_.first(region_bytes_);
-    FLASHRIG_TRY(flash_.Read(r * region_bytes_, bytes));
-    ScanEvent newest{};
-    bool has_object = false;
-    const ScanSummary summary = ScanRegion(bytes, [&](const ScanEvent& e) {
-      if (e.kind == ScanEvent::Kind::kGarbage) return;
-      any_object = true;
-      has_object = true;
-      newest = e;
-      if (e.header.valid && status.ok()) status = AddScannedObject(r, e.offset, e.header);
-    });
-    FLASHRIG_TRY(status);
-    if (has_object) FLASHRIG_TRY(RefreshObject(r, newest, bytes));
-    regions_[r].torn = summary.torn ? 1 : 0;
-    regions_[r].free_offset_bytes = summary.free_offset;
-  }
+  for (uint32_t r = 0; r < region_count_; ++r) FLASHRIG_TRY(ScanOneRegion(r, &any_object));
   FLASHRIG_TRY(LoadWear());
-  // A torn copy of a live object (an interrupted relocation) is finished in place.
-  for (uint32_t r = 0; r < region_count_; ++r) {
-    if (regions_[r].torn && regions_[r].live_objects > 0) FLASHRIG_TRY(FinishTornCopy(r));
+  return RepairAfterScan(any_object);
+}
+
+Status TicKvEngine::ScanOneRegion(uint32_t region, bool* any_object) {
+  const uint32_t erase_count = regions_[region].erase_count;
+  regions_[region] = RegionState{.erase_count = erase_count};
+  auto bytes = scratch_.first(region_bytes_);
+  FLASHRIG_TRY(flash_.Read(region * region_bytes_, bytes));
+  ScanEvent newest{};
+  bool has_object = false;
+  bool updated = false;
+  Status status;
+  const ScanSummary summary = ScanRegion(bytes, [&](const ScanEvent& e) {
+    if (e.kind == ScanEvent::Kind::kGarbage) return;
+    *any_object = true;
+    if (e.kind != ScanEvent::Kind::kObject) return;
+    updated = updated || e.header.generation != 0 || e.header.key == wear::kWearKey;
+    has_object = true;
+    newest = e;
+    if (e.header.valid && status.ok()) status = AddScannedObject(region, e.offset, e.header);
+  });
+  FLASHRIG_TRY(status);
+  if (has_object && options_.refresh_on_mount) {
+    FLASHRIG_TRY(RefreshObject(region, newest, bytes));
   }
-  // Regions with torn bytes and nothing live: half-erased, torn writes, an interrupted GC.
-  // (Regions of only invalidated objects wait for GarbageCollect(), as in TicKV.)
+  RegionState& r = regions_[region];
+  r.torn = summary.torn ? 1 : 0;
+  r.free_offset_bytes = summary.free_offset;
+  if (updated) r.flags |= kRegionUpdated;
+  if (!summary.torn && summary.free_offset == format::kOverheadBytes && has_object &&
+      newest.header.key == format::kFillerKey) {
+    r.flags |= kRegionFillerOnly;
+  }
+  return Status::Ok();
+}
+
+Status TicKvEngine::RepairAfterScan(bool any_object) {
+  // A torn copy of a live object (an interrupted relocation) is finished in place; any
+  // other torn bytes behind live objects are sealed or the region is emptied; regions
+  // with torn bytes and nothing live (half-erased, torn writes, an interrupted GC) are
+  // erased. (Regions of only invalidated objects wait for GarbageCollect(), as in TicKV.)
   for (uint32_t r = 0; r < region_count_; ++r) {
-    if (regions_[r].torn && regions_[r].live_objects == 0) {
-      FLASHRIG_TRY(EraseRegion(r));
-      ++counters_.regions_repaired;
-    }
+    if (regions_[r].torn) FLASHRIG_TRY(RepairTornRegion(r));
   }
   if (index_.Find(format::kSuperKey) == nullptr) {
     // No checked object anywhere: nothing to lose, so this is a blank store (TicKV
@@ -92,15 +99,24 @@ Status TicKvEngine::Scan() {
     }
     FLASHRIG_TRY(WriteSuperKey(kNoRegion));
   }
+  // An empty region on a live key's probe path: a cut between an erase and its filler,
+  // or another writer's GC. Without a filler TicKV's lookup stops there.
+  MarkLivePaths();
+  for (uint32_t r = 0; r < region_count_; ++r) {
+    if (regions_[r].free_offset_bytes == 0 && (regions_[r].flags & kRegionOnPath) != 0) {
+      FLASHRIG_TRY(WriteFiller(r));
+    }
+  }
   return Status::Ok();
 }
 
 // The newest object of a region may be the write a power cut interrupted. Its bits can
 // read correctly now yet be half-programmed, so a later read sees them flip and the CRC
 // fail. Programming the same bytes again makes every 0 bit solid; it changes nothing
-// (NOR only clears bits, and a bit that reads 1 is left alone), so the image stays
-// byte-identical and TicKV-readable. The valid bit is programmed as 1, i.e. left as it
-// is: clearing it is the engine's decision, and an object invalidated since stays so.
+// (NOR only clears bits, and a bit that reads 1 is left alone), so the image keeps its
+// bytes. The valid bit is programmed as 1, i.e. left as it is: clearing it is the
+// engine's decision, and an object invalidated since stays so. Only with
+// EngineOptions::refresh_on_mount (real chips; see FORMAT.md for its cost).
 Status TicKvEngine::RefreshObject(uint32_t region, const ScanEvent& object,
                                   std::span<std::byte> region_bytes) {
   const auto bytes = region_bytes.subspan(object.offset, object.length);
@@ -117,8 +133,8 @@ Status TicKvEngine::AddScannedObject(uint32_t region, uint32_t offset, const for
     int newer = format::CompareGenerations(slot->generation, h.generation);
     if (newer == 0) {
       const uint32_t home = format::HomeRegion(h.key, region_count_);
-      const uint32_t old_rank = ProbeRank(slot->address / region_bytes_, home);
-      const uint32_t new_rank = ProbeRank(region, home);
+      const uint32_t old_rank = format::ProbeRank(slot->address / region_bytes_, home);
+      const uint32_t new_rank = format::ProbeRank(region, home);
       newer = new_rank < old_rank ? 1 : -1;
     }
     ++counters_.duplicates_resolved;
@@ -146,14 +162,8 @@ Status TicKvEngine::WriteSuperKey(uint32_t region) {
     region = FindRegion(format::kOverheadBytes, format::kSuperKey, Purpose::kSuperKey, kNoRegion);
   }
   if (region == kNoRegion) return Status::ResourceExhausted();
-  const uint32_t address = region * region_bytes_ + regions_[region].free_offset_bytes;
-  FLASHRIG_TRY(WriteObject(region, format::kSuperKey, 0, {}));
-  IndexSlot* slot = index_.Insert(format::kSuperKey);
-  if (slot == nullptr) return Status::ResourceExhausted();
-  slot->address = address;
-  slot->total_bytes = format::kOverheadBytes;
-  slot->generation = 0;
-  return Status::Ok();
+  if (index_.size() >= index_.max_entries()) return Status::ResourceExhausted();
+  return Place(region, format::kSuperKey, 0, {}, nullptr);
 }
 
 }  // namespace flashrig::kv

@@ -8,13 +8,28 @@ namespace flashrig::kv {
 
 uint32_t TicKvEngine::UserKeyLimit() const {
   // While a record may still be written, keep its index slot free.
-  const bool reserve =
-      wear_fits_ && options_.wear_save_every_erases != 0 && index_.Find(wear::kWearKey) == nullptr;
+  const bool reserve = wear_fits_ && options_.wear_record && options_.wear_save_every_erases != 0 &&
+                       index_.Find(wear::kWearKey) == nullptr;
   return index_.max_entries() - (reserve && index_.max_entries() > 0 ? 1 : 0);
+}
+
+Status TicKvEngine::DropWearRecord() {
+  // With the record off, one found on flash (written by an engine that had it on) is
+  // given up at the first mutating operation: one byte programmed, then it is dead space
+  // that GC and compaction reclaim. Its counts stay in RAM (LoadWear).
+  if (options_.wear_record || !stale_wear_record_) return Status::Ok();
+  IndexSlot* slot = index_.Find(wear::kWearKey);
+  if (slot != nullptr) {
+    FLASHRIG_TRY(InvalidateAt(slot->address, slot->generation, slot->total_bytes));
+    index_.Erase(slot);
+  }
+  stale_wear_record_ = false;
+  return Status::Ok();
 }
 
 Status TicKvEngine::LoadWear() {
   const IndexSlot* slot = index_.Find(wear::kWearKey);
+  stale_wear_record_ = slot != nullptr && !options_.wear_record;
   if (slot == nullptr) return Status::Ok();
   auto object = scratch_.first(slot->total_bytes);
   FLASHRIG_TRY(flash_.Read(slot->address, object));
@@ -43,12 +58,7 @@ Status TicKvEngine::SaveWear() {
   const bool replacing = slot != nullptr;
   const IndexSlot old = replacing ? *slot : IndexSlot{};
   const uint8_t generation = replacing ? (old.generation + 1) % format::kGenerationCount : 0;
-  const uint32_t address = region * region_bytes_ + regions_[region].free_offset_bytes;
-  FLASHRIG_TRY(WriteObject(region, wear::kWearKey, generation, value));
-  if (!replacing) slot = index_.Insert(wear::kWearKey);
-  slot->address = address;
-  slot->total_bytes = static_cast<uint16_t>(total);
-  slot->generation = generation;
+  FLASHRIG_TRY(Place(region, wear::kWearKey, generation, value, slot));
   erases_since_wear_save_ = 0;
   ++counters_.wear_saves;
   // Cut here? Two records; mount keeps the newer generation, as for any Set.
@@ -56,7 +66,7 @@ Status TicKvEngine::SaveWear() {
 }
 
 void TicKvEngine::MaybeSaveWear() {
-  if (!mounted_ || !wear_fits_ || options_.wear_save_every_erases == 0 ||
+  if (!mounted_ || !wear_fits_ || !options_.wear_record || options_.wear_save_every_erases == 0 ||
       erases_since_wear_save_ < options_.wear_save_every_erases) {
     return;
   }

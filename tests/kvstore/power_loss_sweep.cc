@@ -241,14 +241,17 @@ std::string DescribeGarbageLeft(const TicKvEngine& engine, const driver::FlashGe
 
 // Mounts a new engine from the flash alone and checks it against the model.
 std::string CheckRecovery(const PowerLossConfig& c, PowerLossTarget& target, const Model& model,
-                          const InFlight& in_flight, bool full_compaction) {
+                          const InFlight& in_flight, bool full_compaction, bool external_check) {
   driver::Flash& flash = target.flash();
   const auto& g = flash.geometry();
   EngineStorage storage(g, c.max_keys);
-  TicKvEngine engine(flash, storage.buffers());
+  TicKvEngine engine(flash, storage.buffers(), c.engine_options);
   if (Status s = engine.Mount(); !s.ok()) return std::string("mount failed: ") + s.str();
   if (auto e = CheckNoDuplicateLiveKeys(flash); !e.empty()) return e;
   if (auto e = CheckValues(c, engine, model, in_flight, "after mount"); !e.empty()) return e;
+  if (external_check && c.after_mount_check) {
+    if (auto e = c.after_mount_check(engine, flash); !e.empty()) return "after mount: " + e;
+  }
   // GC still frees space: TicKV GC works, compaction reclaims all garbage (on a sample of
   // the cuts: it is the expensive part) and the store takes writes.
   const Result<size_t> gc = engine.GarbageCollect();
@@ -288,7 +291,7 @@ std::string ReplayWithCut(const PowerLossConfig& c, const Workload& workload,
   scratch.PowerOn();
   scratch.LoadImage(start.image);
   EngineStorage storage(g, c.max_keys);
-  TicKvEngine replay(scratch.flash(), storage.buffers());
+  TicKvEngine replay(scratch.flash(), storage.buffers(), c.engine_options);
   if (Status s = replay.Mount(); !s.ok()) return std::string("mount before op: ") + s.str();
   Model m = start.model;
   SeededRandom r = start.rng;
@@ -301,7 +304,9 @@ std::string ReplayWithCut(const PowerLossConfig& c, const Workload& workload,
   scratch.PowerOn();
   if (step == "cut") ++*cuts_tested;
   const bool full = (cut + static_cast<uint64_t>(effect)) % c.full_compaction_every == 0;
-  return CheckRecovery(c, scratch, m, in_flight, full);
+  const bool external =
+      c.after_mount_check_every != 0 && (cut - 1) % c.after_mount_check_every == 0;
+  return CheckRecovery(c, scratch, m, in_flight, full, external);
 }
 
 }  // namespace
@@ -313,7 +318,7 @@ PowerLossResult RunPowerLossSweep(const PowerLossConfig& c, const PowerLossTarge
   const auto& g = main_target->flash().geometry();
   driver::CountingFlash counted(main_target->flash());
   EngineStorage storage(g, c.max_keys);
-  TicKvEngine engine(counted, storage.buffers());
+  TicKvEngine engine(counted, storage.buffers(), c.engine_options);
   if (!engine.Format().ok()) {
     result.failure = "format failed";
     return result;
@@ -359,7 +364,7 @@ PowerLossResult RunPowerLossSweep(const PowerLossConfig& c, const PowerLossTarge
   result.mutating_ops = cut_base;
   // The uncut engine, remounted, agrees with the model.
   main_target->CancelPowerCut();
-  if (auto e = CheckRecovery(c, *main_target, model, InFlight{}, true); !e.empty()) {
+  if (auto e = CheckRecovery(c, *main_target, model, InFlight{}, true, true); !e.empty()) {
     result.failure = describe(0, driver::PowerCutEffect::kNotApplied, c.ops, "end of run: " + e);
   }
   return result;

@@ -20,6 +20,7 @@
 
 #include "flashrig/driver/flash/flash.h"
 #include "flashrig/driver/flash/ram_flash.h"
+#include "flashrig/kvstore/tickv_engine.h"
 
 namespace flashrig::kv::testing {
 
@@ -80,6 +81,13 @@ struct PowerLossConfig {
   uint32_t full_compaction_every = 7;
   // Maximum number of live keys the engines are built for.
   uint32_t max_keys = 2048;
+  // Options of every engine the sweep builds.
+  EngineOptions engine_options{};
+  // If set: called after the recovery mount of cut indices 1, 1 + every, 1 + 2 x every,
+  // ... (each effect) with the mounted engine and its flash; returns "" or a failure.
+  // The interop tests ask the real TicKV crate to read the recovered image here.
+  std::function<std::string(TicKvEngine& engine, driver::Flash& flash)> after_mount_check{};
+  uint32_t after_mount_check_every = 10;
 };
 
 struct PowerLossResult {

@@ -89,10 +89,15 @@ TEST(TicKvEngineTest, ReservedKeysAndOversizeValues_AreRejected) {
   EXPECT_EQ(h->engine.Append(format::kSuperKey, {}), Status::InvalidArgument());
   EXPECT_EQ(h->engine.Invalidate(format::kSuperKey), Status::InvalidArgument());
   EXPECT_EQ(h->engine.Append(HashedKey{}, {}), Status::InvalidArgument());
-  EXPECT_EQ(h->engine.max_value_bytes(), 4079u);
-  EXPECT_EQ(h->engine.Append(KeyNamed("big"), ValueFor(1, 1, 4080)), Status::OutOfRange());
-  EXPECT_EQ(h->engine.Append(KeyNamed("max"), ValueFor(1, 1, 4079)), Status::Ok());
-  EXPECT_EQ(Read(h->engine, KeyNamed("max")), ValueFor(1, 1, 4079));
+  EXPECT_EQ(h->engine.Append(format::kFillerKey, {}), Status::InvalidArgument());
+  // An object must end at or before S - 12 (TicKV's lookup stops at a region whose
+  // objects end later): 4096 - 12 - 15 = 4069 bytes, not TicKV's 4079.
+  EXPECT_EQ(h->engine.max_value_bytes(), 4069u);
+  EXPECT_EQ(h->engine.Append(KeyNamed("big"), ValueFor(1, 1, 4070)), Status::OutOfRange());
+  EXPECT_EQ(h->engine.Append(KeyNamed("max"), ValueFor(1, 1, 4069)), Status::Ok());
+  EXPECT_EQ(Read(h->engine, KeyNamed("max")), ValueFor(1, 1, 4069));
+  EXPECT_EQ(format::MaxValueBytes(256), 229u);
+  EXPECT_EQ(format::MaxValueBytes(8192), 4079u);
 }
 
 TEST(TicKvEngineTest, GetWithShortBuffer_CopiesPrefixAndReportsLength) {
@@ -125,6 +130,9 @@ TEST(TicKvEngineTest, OverflowFollowsProbeOrder) {
   EXPECT_EQ(regions, (std::vector<uint32_t>{5, 5, 6, 6, 4, 4}));
 }
 
+// Appends only: the store stays TicKV-pure and fills every region, the last spare too,
+// exactly as TicKV would; then, as in TicKV, one delete frees nothing (each region is full
+// and no region can take another's objects) and emptying a region (GC) makes room.
 TEST(TicKvEngineTest, FullStore_ReturnsResourceExhaustedAndStaysUsable) {
   RamFlash flash(kRegion, 4);
   auto h = Mounted(flash);
@@ -132,12 +140,54 @@ TEST(TicKvEngineTest, FullStore_ReturnsResourceExhaustedAndStaysUsable) {
   Status s;
   while ((s = h->engine.Append(KeyNumber(stored), ValueFor(stored, 0, 1000))).ok()) ++stored;
   EXPECT_EQ(s, Status::ResourceExhausted());
-  EXPECT_GE(stored, 8u);  // 3 of 4 regions usable (one is the spare), 3 x 1015 each.
+  EXPECT_TRUE(h->engine.appends_only());
+  EXPECT_EQ(stored, 16u);  // 4 regions x 4 objects of 1015 bytes (<= 4084 each).
   for (uint32_t i = 0; i < stored; ++i)
     EXPECT_EQ(Read(h->engine, KeyNumber(i)), ValueFor(i, 0, 1000));
-  // Deleting makes room again (via GC or compaction).
-  ASSERT_EQ(h->engine.Invalidate(KeyNumber(0)), Status::Ok());
+  // The regions of the keys (the super key's region never becomes all dead).
+  std::vector<uint32_t> region_of(stored);
+  uint32_t super_region = 99;
+  h->engine.ForEachKey([&](const IndexSlot& slot) {
+    if (slot.key == format::kSuperKey) super_region = slot.address / kRegion;
+    for (uint32_t i = 0; i < stored; ++i) {
+      if (slot.key == KeyNumber(i)) region_of[i] = slot.address / kRegion;
+    }
+  });
+  const uint32_t victim = super_region == 0 ? 1 : 0;
+  std::vector<uint32_t> in_victim;
+  for (uint32_t i = 0; i < stored; ++i) {
+    if (region_of[i] == victim) in_victim.push_back(i);
+  }
+  ASSERT_GE(in_victim.size(), 2u);
+  ASSERT_EQ(h->engine.Invalidate(KeyNumber(in_victim[0])), Status::Ok());
+  EXPECT_EQ(h->engine.Append(KeyNumber(1000), ValueFor(1000, 0, 1000)),
+            Status::ResourceExhausted());
+  for (size_t i = 1; i < in_victim.size(); ++i)
+    ASSERT_EQ(h->engine.Invalidate(KeyNumber(in_victim[i])), Status::Ok());
+  flash.ResetCounters();
   EXPECT_EQ(h->engine.Append(KeyNumber(1000), ValueFor(1000, 0, 1000)), Status::Ok());
+  EXPECT_EQ(flash.counters().erase_ops, 1u);  // TicKV GC of that region, no compaction.
+  EXPECT_TRUE(h->engine.appends_only());
+}
+
+// A store that has seen a Set is no longer TicKV's image: appends keep one spare region,
+// so after one delete compaction makes room.
+TEST(TicKvEngineTest, FullStoreAfterSet_KeepsASpareSoOneDeleteMakesRoom) {
+  RamFlash flash(kRegion, 4);
+  auto h = Mounted(flash);
+  ASSERT_EQ(h->engine.Append(KeyNumber(0), ValueFor(0, 0, 1000)), Status::Ok());
+  ASSERT_EQ(h->engine.Set(KeyNumber(0), ValueFor(0, 1, 1000)), Status::Ok());
+  EXPECT_FALSE(h->engine.appends_only());
+  uint32_t stored = 1;
+  Status s;
+  while ((s = h->engine.Append(KeyNumber(stored), ValueFor(stored, 0, 1000))).ok()) ++stored;
+  EXPECT_EQ(s, Status::ResourceExhausted());
+  EXPECT_GE(stored, 11u);  // 3 of 4 regions usable (one is the spare).
+  ASSERT_EQ(h->engine.Invalidate(KeyNumber(1)), Status::Ok());
+  EXPECT_EQ(h->engine.Append(KeyNumber(1000), ValueFor(1000, 0, 1000)), Status::Ok());
+  for (uint32_t i = 2; i < stored; ++i)
+    EXPECT_EQ(Read(h->engine, KeyNumber(i)), ValueFor(i, 0, 1000));
+  EXPECT_EQ(Read(h->engine, KeyNumber(0)), ValueFor(0, 1, 1000));
 }
 
 TEST(TicKvEngineTest, GarbageCollect_FreesFullyInvalidRegionsOnly) {

@@ -30,7 +30,9 @@ constexpr uint32_t kRegion = 4096;
 
 struct Engine {
   Engine(driver::Flash& flash, uint32_t save_every)
-      : storage(flash.geometry(), 256), engine(flash, storage.buffers(), {save_every}) {}
+      : storage(flash.geometry(), 256),
+        engine(flash, storage.buffers(),
+               {.wear_record = true, .wear_save_every_erases = save_every}) {}
   EngineStorage storage;
   TicKvEngine engine;
 };

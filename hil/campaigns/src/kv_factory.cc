@@ -1,5 +1,6 @@
 // DefaultKvFactory: the TicKV engine (kvstore/) behind the KvUnderTest seam the KV
 // campaigns drive. Keys are hashed with Tock's generate_key, as a Tock board would.
+#include <string_view>
 #include <vector>
 
 #include "flashrig/hil/campaigns/kv_under_test.h"
@@ -12,8 +13,12 @@ namespace {
 
 class TicKvUnderTest final : public KvUnderTest {
  public:
-  TicKvUnderTest(driver::Flash& flash, uint32_t max_keys)
-      : storage_(flash.geometry(), max_keys), engine_(flash, storage_.buffers()), store_(engine_) {}
+  TicKvUnderTest(driver::Flash& flash, uint32_t max_keys, const KvEngineSettings& settings)
+      : storage_(flash.geometry(), max_keys),
+        engine_(flash, storage_.buffers(),
+                kv::EngineOptions{.wear_record = settings.wear_record,
+                                  .refresh_on_mount = settings.refresh_on_mount}),
+        store_(engine_) {}
 
   Status Mount() override { return engine_.Mount(); }
   Status Append(const std::string& key, std::span<const std::byte> value) override {
@@ -43,11 +48,18 @@ constexpr uint32_t kMaxKeys = 1024;
 
 }  // namespace
 
-KvFactory DefaultKvFactory() {
-  return [](driver::Flash& flash) -> std::unique_ptr<KvUnderTest> {
+KvEngineSettings KvSettingsForRig(const RigConfig& rig) {
+  const std::string_view target = rig.target;
+  const bool no_weak_cells = target.rfind("ram:", 0) == 0 || target.rfind("image:", 0) == 0;
+  return {.refresh_on_mount = rig.kv.refresh_on_mount.value_or(!no_weak_cells),
+          .wear_record = rig.kv.wear_record};
+}
+
+KvFactory DefaultKvFactory(KvEngineSettings settings) {
+  return [settings](driver::Flash& flash) -> std::unique_ptr<KvUnderTest> {
     // TicKV needs at least two regions (one to write, one spare for relocation).
     if (flash.geometry().sector_count() < 2) return nullptr;
-    return std::make_unique<TicKvUnderTest>(flash, kMaxKeys);
+    return std::make_unique<TicKvUnderTest>(flash, kMaxKeys, settings);
   };
 }
 

@@ -44,7 +44,7 @@ std::optional<RunResult> OpenRigs(const CampaignConfig& config, const KvFactory&
   for (const RigConfig& rc : config.rigs) {
     RigOpenResult opened = OpenRig(rc);
     if (!opened.handle) return Error(opened.bad_input ? 2 : 3, opened.error);
-    auto campaign = MakeCampaign(config, kv);
+    auto campaign = MakeCampaign(config, kv ? kv : DefaultKvFactory(KvSettingsForRig(rc)));
     const std::string why = campaign->CheckRig(opened.handle->rig());
     if (!why.empty()) return Error(2, fmt::format("{}: rig {}: {}", config.source, rc.name, why));
     rigs->handles.push_back(std::move(opened.handle));

@@ -102,6 +102,16 @@ void ReadPower(ObjectReader& rig, RigConfig* out) {
   p.Finish();
 }
 
+void ReadKv(ObjectReader& rig, RigConfig* out) {
+  const nlohmann::json* kv = rig.Child("kv");
+  if (kv == nullptr) return;
+  ObjectReader k(rig.reader(), *kv, rig.PointerOf("kv"));
+  bool refresh = false;
+  if (k.Bool("refresh_on_mount", &refresh)) out->kv.refresh_on_mount = refresh;
+  k.Bool("wear_record", &out->kv.wear_record);
+  k.Finish();
+}
+
 }  // namespace
 
 std::optional<nlohmann::json> ReadJsonFile(const std::string& path, ConfigErrors* errors) {
@@ -144,6 +154,7 @@ void ParseRigObject(ConfigReader& reader, const nlohmann::json& json, const std:
   }
   ReadPins(rig, out);
   ReadPower(rig, out);
+  ReadKv(rig, out);
   rig.Finish();
 }
 

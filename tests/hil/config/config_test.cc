@@ -126,6 +126,28 @@ TEST(ConfigTest, RigTargetsAreChecked) {
   }
 }
 
+TEST(ConfigTest, RigKvSection_ParsedAndChecked) {
+  json j = MinimalCampaign();
+  ConfigErrors errors;
+  auto c = ParseCampaign(j, "c.json", &errors);
+  ASSERT_TRUE(c.has_value()) << Joined(errors);
+  EXPECT_FALSE(c->rigs[0].kv.refresh_on_mount.has_value());  // By target kind.
+  EXPECT_FALSE(c->rigs[0].kv.wear_record);
+  j["rig"]["kv"] = {{"refresh_on_mount", false}, {"wear_record", true}};
+  c = ParseCampaign(j, "c.json", &errors);
+  ASSERT_TRUE(c.has_value()) << Joined(errors);
+  EXPECT_EQ(c->rigs[0].kv.refresh_on_mount, std::optional<bool>(false));
+  EXPECT_TRUE(c->rigs[0].kv.wear_record);
+  EXPECT_EQ(c->resolved["rigs"][0]["kv"]["wear_record"], true);
+  j["rig"]["kv"] = {{"refresh_on_mount", "yes"}, {"wear", true}};
+  EXPECT_FALSE(ParseCampaign(j, "c.json", &errors).has_value());
+  const std::string all = Joined(errors);
+  EXPECT_NE(all.find("c.json: /rig/kv/refresh_on_mount: expected true or false"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("c.json: /rig/kv/wear: unknown key"), std::string::npos) << all;
+}
+
 TEST(ConfigTest, GpioPowerControlNeedsAPin) {
   json j = MinimalCampaign();
   j["rig"]["power_control"] = {{"method", "gpio"}};

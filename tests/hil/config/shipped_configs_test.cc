@@ -201,12 +201,12 @@ TEST_F(ShippedConfigsTest, SchemasAreWellFormedAndMatchTheLoaderKeyForKey) {
   }
   const json inline_rigs = json::parse(R"({"name": "k", "kind": "throughput",
       "rigs": [{"target": "ram:4096x4", "partition": {}, "pins": {},
-                "power_control": {"method": "none"}}],
+                "power_control": {"method": "none"}, "kv": {}}],
       "stop": {}, "throughput": {"kv_mixes": [{"weights": {}}]}})");
   ParseCampaign(inline_rigs, "inline.json", &errors, &campaign_keys);
   const json single_rig = json::parse(
       R"({"name": "k", "kind": "endurance", "rig": {"target": "ram:4096x4", "partition": {},
-                "pins": {}, "power_control": {"method": "none"}},
+                "pins": {}, "power_control": {"method": "none"}, "kv": {}},
           "endurance": {"sectors": {"first": 0}, "stop_on": {}}})");
   ParseCampaign(single_rig, "inline.json", &errors, &campaign_keys);
   for (const auto& file : Files("configs/rigs")) LoadRigFile(file, &errors, &rig_keys);

@@ -157,5 +157,69 @@ TEST_F(KvCliTest, Script_OneResultLinePerOpAndBadLineRunsNothing) {
   EXPECT_EQ(ImageBytes(), before);
 }
 
+// `gc` is KVSystem garbage_collect (TicKV's: only fully invalid regions); `compact` also
+// relocates the live objects of regions at least half garbage.
+TEST_F(KvCliTest, GcIsTicKvGarbageCollect_CompactRelocates) {
+  const std::string script = (dir_ / "ops.txt").string();
+  {
+    std::ofstream out(script);
+    // Two raw keys homed in region 5 (bytes 6..7 = 0x0005).
+    out << "format\nappend 0x0101010101010005 " << std::string(2 * 2100, 'a')
+        << "\nappend 0x0202020202020005 01\ninvalidate 0x0101010101010005\ngc\ncompact\n"
+        << "get 0x0202020202020005\n";
+  }
+  const RunResult r = Kv("--script " + script);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("gc: OK freed 0 bytes\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("compact: OK freed 2115 bytes\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("get 0x0202020202020005: OK 01\n"), std::string::npos) << r.output;
+}
+
+// --stats covers the whole command, the mount included; a mount of a clean image
+// programs nothing and the image file is not rewritten.
+TEST_F(KvCliTest, Stats_CleanRemountProgramsNothing) {
+  const std::string script = (dir_ / "ops.txt").string();
+  {
+    std::ofstream out(script);
+    out << "format\n";
+    for (int i = 0; i < 1200; ++i) out << "append key" << i << " " << std::string(82, 'c') << "\n";
+    for (int i = 0; i < 3000; ++i) out << "set key" << (i * 7) % 1200 << " 0" << i % 10 << "\n";
+  }
+  RunResult r = Kv("--script " + script + " --stats");
+  ASSERT_EQ(r.exit_code, 0) << r.output.substr(r.output.size() - 200);
+  EXPECT_NE(r.output.find("flash: read "), std::string::npos);
+  const std::string before = ImageBytes();
+  const auto mtime = std::filesystem::last_write_time(image_);
+  r = Kv("--stats get key5");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "get key5: OK 05\nflash: read " + std::to_string(32 * 4096 + 16) +
+                          " bytes, programmed 0 bytes, erased 0 regions\n");
+  r = Kv("--stats list");
+  EXPECT_NE(r.output.find("programmed 0 bytes, erased 0 regions\n"), std::string::npos);
+  EXPECT_EQ(ImageBytes(), before);
+  EXPECT_EQ(std::filesystem::last_write_time(image_), mtime);
+  r = Kv("--stats format");
+  EXPECT_EQ(r.output, "format: OK\nflash: read 0 bytes, programmed 15 bytes, erased 32 regions\n");
+}
+
+// --wear-record writes the record; without the flag an existing record stays hidden and
+// the next write invalidates it.
+TEST_F(KvCliTest, WearRecordFlag_OptIn) {
+  const std::string script = (dir_ / "ops.txt").string();
+  {
+    std::ofstream out(script);
+    out << "format\n";
+    for (int i = 0; i < 400; ++i)
+      out << "set k" << i % 20 << " " << std::string(2 * 1500, 'd') << "\n";
+  }
+  ASSERT_EQ(Kv("--wear-record --script " + script).exit_code, 0);
+  EXPECT_NE(Kv("dump").output.find("valid   crc ok (wear record)"), std::string::npos);
+  EXPECT_NE(Kv("list").output.find("list: OK 20 keys"), std::string::npos);
+  ASSERT_EQ(Kv("append fresh 01").exit_code, 0);
+  const std::string dump = Kv("dump").output;
+  EXPECT_EQ(dump.find("valid   crc ok (wear record)"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("invalid crc ok (wear record)"), std::string::npos) << dump;
+}
+
 }  // namespace
 }  // namespace flashrig::kv

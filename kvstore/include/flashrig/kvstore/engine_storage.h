@@ -19,9 +19,16 @@ struct RegionState {
   uint32_t live_bytes = 0;         // Bytes of live objects, super key included.
   uint32_t erase_count = 0;        // Erases issued by this engine object (RAM only).
   uint16_t live_objects = 0;
-  uint8_t torn = 0;  // 1: holds torn / unparseable bytes (found by the mount scan).
-  uint8_t reserved = 0;
+  uint8_t torn = 0;   // 1: holds torn / unparseable bytes (found by the mount scan).
+  uint8_t flags = 0;  // kRegion* bits below; cleared by an erase.
 };
+// The region holds an object written by a Set, a relocation or the wear record (any
+// generation other than 0, or the record's key), live or dead (see appends_only()).
+inline constexpr uint8_t kRegionUpdated = 0x01;
+// Scratch mark of the engine: the region lies on a live key's probe path.
+inline constexpr uint8_t kRegionOnPath = 0x02;
+// The region holds a filler and nothing else.
+inline constexpr uint8_t kRegionFillerOnly = 0x04;
 static_assert(sizeof(RegionState) == 16, "RegionState is meant to be 16 bytes");
 
 // Views of the storage the engine works in. The engine keeps them for its lifetime.

@@ -13,11 +13,14 @@ struct ScanEvent {
   enum class Kind : uint8_t {
     kObject,   // A complete object whose checksum matches (live or invalidated).
     kGarbage,  // Bytes that are neither a checked object nor clean free space.
+    // A torn write that mount sealed (format::IsSealHeader: dead, key zero, checksum
+    // not matching), found where TicKV's walk from offset 0 reaches it. Dead space.
+    kSealed,
   };
   Kind kind = Kind::kObject;
   uint32_t offset = 0;    // Within the region.
   uint32_t length = 0;    // Object length, or the length of the garbage run.
-  format::Header header;  // kObject only.
+  format::Header header;  // kObject and kSealed.
 };
 
 struct ScanSummary {
@@ -29,12 +32,13 @@ struct ScanSummary {
   bool torn = false;
 };
 
-// Calls on_event(const ScanEvent&) for each object and garbage run, in address order.
-// Objects are walked by their length; where no object parses (torn header or value,
+// Calls on_event(const ScanEvent&) for each object, sealed run and garbage run, in address
+// order. Objects are walked by their length; where no object parses (torn header or value,
 // half-erased bytes, a foreign version) the walk resynchronises byte by byte on objects
-// whose checksum matches, so torn bytes never hide later objects. Appending after torn
-// bytes is safe because a torn program only clears bits: bytes that still read 0xFF at
-// the end of the region were never touched.
+// whose checksum matches, so torn bytes never hide later objects. A seal header is
+// accepted only on the unbroken walk from offset 0 (as TicKV walks) and only if its
+// object ends at or before S - kNoPackBytes, so random bytes inside garbage never pass
+// for one.
 template <typename OnEvent>
 ScanSummary ScanRegion(std::span<const std::byte> region, OnEvent&& on_event) {
   const auto size = static_cast<uint32_t>(region.size());
@@ -63,6 +67,16 @@ ScanSummary ScanRegion(std::span<const std::byte> region, OnEvent&& on_event) {
                          .header = *header});
       off += header->total_bytes;
       continue;
+    }
+    if (!summary.torn && format::IsSealHeader(region.subspan(off))) {
+      const format::Header h = format::DecodeHeader(region.subspan(off));
+      if (h.total_bytes >= format::kOverheadBytes && h.total_bytes <= format::kMaxObjectBytes &&
+          off + h.total_bytes + format::kNoPackBytes <= size) {
+        on_event(ScanEvent{
+            .kind = ScanEvent::Kind::kSealed, .offset = off, .length = h.total_bytes, .header = h});
+        off += h.total_bytes;
+        continue;
+      }
     }
     if (!in_garbage) {
       in_garbage = true;

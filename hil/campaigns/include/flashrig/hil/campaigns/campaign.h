@@ -69,7 +69,8 @@ class Campaign {
   virtual Status Run(CampaignContext& ctx, RigReport& report) = 0;
 };
 
-// The campaign for config.kind; KV campaigns use `kv` (DefaultKvFactory() in production).
+// The campaign for config.kind; KV campaigns use (a copy of) `kv`, in production
+// DefaultKvFactory(KvSettingsForRig(rig)).
 std::unique_ptr<Campaign> MakeCampaign(const CampaignConfig& config, const KvFactory& kv);
 
 // Helpers shared by campaign implementations.

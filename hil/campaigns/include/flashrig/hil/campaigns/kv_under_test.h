@@ -12,6 +12,7 @@
 
 #include "flashrig/driver/flash/flash.h"
 #include "flashrig/driver/flash/status.h"
+#include "flashrig/hil/config/config.h"
 
 namespace flashrig::hil {
 
@@ -37,7 +38,19 @@ class KvUnderTest {
 // usable by the engine.
 using KvFactory = std::function<std::unique_ptr<KvUnderTest>(driver::Flash& flash)>;
 
+// How the production engine runs (kvstore/ EngineOptions; docs/FORMAT.md "Mount", "Wear").
+struct KvEngineSettings {
+  // Re-program the newest object of each region at mount: a chip's cells that a power cut
+  // left weak then read stable. The default is a chip's; ram: and image: rigs turn it off.
+  bool refresh_on_mount = true;
+  bool wear_record = false;
+};
+
+// The settings of a rig's "kv" section, with refresh_on_mount by default on for chip
+// targets (sim:, ftdi://, ftdi-emu:, serprog:) and off for ram: and image:.
+KvEngineSettings KvSettingsForRig(const RigConfig& rig);
+
 // The production engine (TicKV format); nullptr factory if this build has none.
-KvFactory DefaultKvFactory();
+KvFactory DefaultKvFactory(KvEngineSettings settings = {});
 
 }  // namespace flashrig::hil

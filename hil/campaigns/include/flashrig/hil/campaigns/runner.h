@@ -26,7 +26,9 @@ struct RunOptions {
   std::FILE* progress_out = nullptr;  // null = silent.
   bool progress_tty = false;
   std::chrono::milliseconds progress_interval{5000};
-  KvFactory kv = DefaultKvFactory();
+  // The KV engine for KV campaigns; empty = the TicKV engine with each rig's "kv"
+  // settings (KvSettingsForRig).
+  KvFactory kv{};
 };
 
 struct RunResult {

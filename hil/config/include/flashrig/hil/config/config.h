@@ -35,6 +35,16 @@ struct PowerControlConfig {
   uint32_t settle_ms = 10;
 };
 
+// How the KV engine (kvstore/ TicKvEngine) runs on this rig (docs/HARNESS.md "Rig").
+struct KvEngineConfig {
+  // Program the newest object of every region again at mount, so cells a power cut left
+  // weak read stable (EngineOptions::refresh_on_mount). Unset = on for chip targets
+  // (sim:, ftdi://, ftdi-emu:, serprog:), off for ram: and image: (no weak cells).
+  std::optional<bool> refresh_on_mount{};
+  // Keep the wear record on flash (EngineOptions::wear_record); changes the image.
+  bool wear_record = false;
+};
+
 struct RigConfig {
   // Label in reports; defaults to the file name or "rig<N>" for inline rigs.
   std::string name{};
@@ -50,6 +60,7 @@ struct RigConfig {
   int32_t wp_pin = -1;
   int32_t hold_pin = -1;
   PowerControlConfig power{};
+  KvEngineConfig kv{};
   // Where this rig came from: a file path, or the campaign file for inline rigs.
   std::string source{};
 };
