@@ -6,12 +6,18 @@
 // testbed side needs no preload), so this works the same whether or not flashrig itself
 // was started under umockdev-wrapper, and needs no re-exec.
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,6 +43,8 @@ struct EmulateArgs {
   uint64_t seed = 1;
   bool strict = false;
   bool verbose = false;
+  bool keep_timer_slack = false;
+  std::string record_mpsse;
   std::vector<std::string> command;
 };
 
@@ -116,6 +124,14 @@ std::optional<hil::EmulatedBoardOptions> BoardOptions(const EmulateArgs& args,
   return o;
 }
 
+// --record-mpsse FILE: channel A's stream, appended as it arrives. nullptr on error.
+std::FILE* OpenRecording(const std::string& path) {
+  if (path.empty()) return nullptr;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) Fail("--record-mpsse " + path + ": " + std::strerror(errno));
+  return f;
+}
+
 // COMMAND's environment: the preload (unless already there, e.g. under umockdev-wrapper;
 // UMOCKDEV_DIR is inherited from this process, where the testbed set it) and the device.
 std::vector<std::pair<std::string, std::string>> ChildEnvironment(hil::EmulatedBoard& board) {
@@ -145,6 +161,22 @@ void SayPlugged(const EmulateArgs& args, hil::EmulatedBoard& board, const std::s
   std::fflush(stdout);
 }
 
+// Where the time went: COMMAND's CPU (libusb, the preload's marshalling, its own work and
+// busy-waits), this process's (umockdev's socket dispatch and the device), the device's
+// own share, and the rest: both sides blocked on each other or asleep.
+void SayTimes(const hil::ChildOutcome& outcome, const hil::EmulatedBoardStats& s, double wall_s) {
+  rusage self{};
+  getrusage(RUSAGE_SELF, &self);
+  const double own = static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+                     (self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+  const double child = outcome.user_seconds + outcome.system_seconds;
+  fmt::print(
+      "emulate: time: wall {:.3f} s; COMMAND CPU {:.3f} s (user {:.3f}, sys {:.3f}); "
+      "emulator CPU {:.3f} s, of which device {:.3f} s; neither running {:.3f} s\n",
+      wall_s, child, outcome.user_seconds, outcome.system_seconds, own,
+      static_cast<double>(s.usb.handler_ns) / 1e9, std::max(0.0, wall_s - child - own));
+}
+
 void SaySummary(const hil::ChildOutcome& outcome, hil::EmulatedBoard& board, double wall_s) {
   const hil::EmulatedBoardStats s = board.stats();
   fmt::print(
@@ -159,6 +191,7 @@ void SaySummary(const hil::ChildOutcome& outcome, hil::EmulatedBoard& board, dou
       std::chrono::duration<double>(s.virtual_time).count(),
       std::chrono::duration<double>(s.fast_forwarded).count(), s.fast_forwards,
       s.channel_a.latency_timer_waits);
+  SayTimes(outcome, s, wall_s);
   std::fflush(stdout);
 }
 
@@ -178,8 +211,10 @@ int RunEmulated(const EmulateArgs& args, hil::EmulatedBoard& board, Complaints& 
   }
   if (args.verbose) SayPlugged(args, board, node, testbed->directory());
   const auto start = std::chrono::steady_clock::now();
-  const hil::ChildOutcome outcome =
-      hil::RunChild({.argv = args.command, .set_env = ChildEnvironment(board)}, signals);
+  const hil::ChildOutcome outcome = hil::RunChild({.argv = args.command,
+                                                   .set_env = ChildEnvironment(board),
+                                                   .fine_timer_slack = !args.keep_timer_slack},
+                                                  signals);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!outcome.started) Fail(outcome.error);
@@ -210,6 +245,14 @@ int Emulate(const EmulateArgs& args) {
   Complaints complaints;
   auto options = BoardOptions(args, complaints);
   if (!options) return kExitBadInput;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> recording(OpenRecording(args.record_mpsse),
+                                                            &std::fclose);
+  if (!args.record_mpsse.empty() && recording == nullptr) return kExitBadInput;
+  if (recording) {
+    options->on_channel_a_stream = [f = recording.get()](std::span<const uint8_t> bytes) {
+      std::fwrite(bytes.data(), 1, bytes.size(), f);
+    };
+  }
   hil::EmulatedBoard board(*options);
   if (!args.image.empty() && access(args.image.c_str(), F_OK) == 0) {
     if (const Status s = board.LoadImage(args.image); !s.ok()) {
@@ -255,6 +298,11 @@ void AddEmulateCommand(CLI::App& app, Context& ctx) {
                 "error) and COMMAND succeeded");
   cmd->add_flag("--verbose,-v", args.verbose,
                 "Print the device's URL, serial and node, and the session's counters, on stdout");
+  cmd->add_flag("--keep-timer-slack", args.keep_timer_slack,
+                "Leave COMMAND's timer slack as it is (by default it is lowered to 1 ns, which "
+                "halves the cost of umockdev's forwarded ioctls; for benchmarks)");
+  cmd->add_option("--record-mpsse", args.record_mpsse,
+                  "Write the MPSSE byte stream the host sends to channel A to FILE");
   cmd->add_option("command", args.command, "-- COMMAND [ARGS...]: run inside the testbed");
   cmd->callback([&ctx] { ctx.exit_code = Emulate(args); });
 }

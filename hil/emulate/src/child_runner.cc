@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,14 +69,21 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
   return out;
 }
 
+double Seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; }
+
 // Waits for the child, forwarding signals. Returns its wait status.
 int WaitForwarding(pid_t pid, ChildOutcome* outcome) {
   const sigset_t set = Forwarded();
   int received = 0;
   for (;;) {
     int status = 0;
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) return status;
+    rusage usage{};
+    const pid_t done = wait4(pid, &status, WNOHANG, &usage);
+    if (done == pid) {
+      outcome->user_seconds = Seconds(usage.ru_utime);
+      outcome->system_seconds = Seconds(usage.ru_stime);
+      return status;
+    }
     if (done < 0 && errno != EINTR) return 0;
     siginfo_t info{};
     const timespec tick{.tv_sec = 0, .tv_nsec = 200'000'000};

@@ -34,6 +34,12 @@ EmulatedBoard::EmulatedBoard(const EmulatedBoardOptions& options)
                                    .chip_clock = &clock_,
                                    .speedup = options.speedup,
                                    .on_complaint = options.on_complaint};
+  if (options.on_channel_a_stream) {
+    usb_options.on_bulk_out = [sink = options.on_channel_a_stream](uint8_t interface,
+                                                                   std::span<const uint8_t> bytes) {
+      if (interface == 0) sink(bytes);
+    };
+  }
   usb_ = std::make_unique<FtdiUsbDevice>(shape_, std::move(engines), usb_options);
 }
 

@@ -20,6 +20,25 @@ constexpr uint8_t kModemStatus = 0x32;
 constexpr uint8_t kLineStatus = 0x60;
 constexpr int kPacketData = kHighSpeedBulkPacketBytes - 2;
 
+// Adds the time an ioctl spends in this device (its share of the emulation's cost) to a
+// counter.
+class HandlerTimer {
+ public:
+  explicit HandlerTimer(uint64_t& total_ns)
+      : total_ns_(total_ns), start_(std::chrono::steady_clock::now()) {}
+  ~HandlerTimer() {
+    total_ns_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           std::chrono::steady_clock::now() - start_)
+                                           .count());
+  }
+  HandlerTimer(const HandlerTimer&) = delete;
+  HandlerTimer& operator=(const HandlerTimer&) = delete;
+
+ private:
+  uint64_t& total_ns_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 }  // namespace
 
 FtdiUsbDevice::FtdiUsbDevice(const FtdiChipShape& shape,
@@ -111,6 +130,7 @@ void FtdiUsbDevice::KeepChipClockUp() {
 
 int FtdiUsbDevice::Ioctl(ClientId client, unsigned long request, void* arg) {
   std::lock_guard<std::mutex> lock(mu_);
+  const HandlerTimer timer(counters_.handler_ns);
   KeepChipClockUp();
   ++counters_.ioctls;
   if (std::find(requests_.begin(), requests_.end(), request) == requests_.end()) {
@@ -216,6 +236,7 @@ int FtdiUsbDevice::InterfaceOf(uint8_t endpoint) const {
 int FtdiUsbDevice::SubmitUrb(ClientId client, usbdevfs_urb* urb, uint8_t* buffer,
                              uint64_t client_address, void* token) {
   std::lock_guard<std::mutex> lock(mu_);
+  const HandlerTimer timer(counters_.handler_ns);
   KeepChipClockUp();
   ++counters_.ioctls;
   NoteClient(client);
@@ -258,6 +279,7 @@ bool FtdiUsbDevice::CanComplete(const Urb& urb) const {
 // Completes the client's oldest URB that can complete (the device runs it only now).
 int FtdiUsbDevice::ReapUrb(ClientId client, void** token) {
   std::lock_guard<std::mutex> lock(mu_);
+  const HandlerTimer timer(counters_.handler_ns);
   KeepChipClockUp();
   ++counters_.ioctls;
   auto it = std::find_if(pending_.begin(), pending_.end(),
@@ -287,9 +309,21 @@ int FtdiUsbDevice::ReapUrb(ClientId client, void** token) {
   return 0;
 }
 
+bool FtdiUsbDevice::ReapReady(ClientId client) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const HandlerTimer timer(counters_.handler_ns);
+  KeepChipClockUp();
+  const bool ready = unplugged_ || std::any_of(pending_.begin(), pending_.end(), [&](const Urb& u) {
+                       return u.client == client && CanComplete(u);
+                     });
+  if (!ready) ++counters_.ioctls;
+  return ready;
+}
+
 // Marks the client's pending URB at `client_address` as discarded; EINVAL if none.
 int FtdiUsbDevice::DiscardUrb(ClientId client, uint64_t client_address) {
   std::lock_guard<std::mutex> lock(mu_);
+  const HandlerTimer timer(counters_.handler_ns);
   ++counters_.ioctls;
   int err = EINVAL;
   for (Urb& urb : pending_) {
@@ -353,6 +387,10 @@ void FtdiUsbDevice::RunUrb(Urb& urb) {
       } else {
         actual = static_cast<int>(*written);
         counters_.bulk_out_bytes += *written;
+        if (options_.on_bulk_out) {
+          options_.on_bulk_out(static_cast<uint8_t>(InterfaceOf(u->endpoint)),
+                               std::span<const uint8_t>(urb.buffer, *written));
+        }
       }
     } else {
       ++counters_.bulk_in_urbs;

@@ -69,6 +69,7 @@ int Submit(FtdiUsbDevice& device, UMockdevIoctlClient* client, UMockdevIoctlData
 
 // REAPURB: *arg = the client's URB, which umockdev writes back with the reap.
 int Reap(FtdiUsbDevice& device, UMockdevIoctlClient* client, UMockdevIoctlData* arg) {
+  if (!device.ReapReady(client)) return EAGAIN;  // Without fetching the argument.
   GError* error = nullptr;
   UMockdevIoctlData* ptr = umockdev_ioctl_data_resolve(arg, 0, sizeof(gpointer), &error);
   if (ptr == nullptr) {

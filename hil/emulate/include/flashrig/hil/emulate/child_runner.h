@@ -40,6 +40,8 @@ struct ChildOutcome {
                         // not found / not executable, as a shell reports them.
   int term_signal = 0;  // The signal that killed it, 0 if it exited.
   int forwarded_signals = 0;
+  double user_seconds = 0;  // CPU time of the child and its waited-for descendants.
+  double system_seconds = 0;
 };
 
 // Runs the child and waits for it. SIGTERM and SIGHUP are passed on; SIGINT too, unless

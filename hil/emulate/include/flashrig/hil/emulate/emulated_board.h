@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct EmulatedBoardOptions {
   // Every complaint of the USB device and the channels ("channel A: ..." for these), as
   // it happens, on umockdev's worker thread with the device lock held.
   std::function<void(const std::string&)> on_complaint{};
+  // Channel A's MPSSE stream as the host sends it (bulk OUT payloads, in order); may be
+  // empty.
+  std::function<void(std::span<const uint8_t>)> on_channel_a_stream{};
   // Fault injection for tests (kernel driver bound, detach denied).
   bool kernel_driver_bound = false;
   bool detach_denied = false;

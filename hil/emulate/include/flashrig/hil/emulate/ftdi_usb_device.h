@@ -13,6 +13,7 @@
 #pragma once
 
 #include <linux/usbdevice_fs.h>
+#include <sys/ioctl.h>  // The USBDEVFS_* request numbers.
 
 #include <array>
 #include <chrono>
@@ -21,6 +22,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,7 @@ struct UsbCounters {
   uint64_t claims = 0;
   uint64_t clients = 0;         // Open files that used the device.
   uint64_t enodev_answers = 0;  // ioctls answered ENODEV after the unplug.
+  uint64_t handler_ns = 0;      // Time spent in this device's ioctl handling (our work).
 };
 
 struct FtdiUsbDeviceOptions {
@@ -65,6 +68,9 @@ struct FtdiUsbDeviceOptions {
   // Called with each complaint (a request the chip would not take, a protocol error),
   // with the device lock held; may be empty.
   std::function<void(const std::string&)> on_complaint{};
+  // Sees every bulk OUT payload a channel accepts (interface index, bytes), with the
+  // device lock held; may be empty. `flashrig emulate --record-mpsse` writes channel A's.
+  std::function<void(uint8_t, std::span<const uint8_t>)> on_bulk_out{};
 };
 
 class FtdiUsbDevice {
@@ -94,6 +100,10 @@ class FtdiUsbDevice {
   // complete now and sets *token; EAGAIN if none can (none pending, or a bulk OUT the
   // channel NAKs because the host is not reading its replies).
   int ReapUrb(ClientId client, void** token);
+  // Whether ReapUrb would complete a URB (or answer ENODEV) now. When it returns false it
+  // has answered the REAPURB itself (EAGAIN, counted), so the caller can skip copying the
+  // ioctl's argument: a third of libusb's ioctls are such empty reaps.
+  bool ReapReady(ClientId client);
   int DiscardUrb(ClientId client, uint64_t client_address);
   // The client closed the device: its URBs are dropped (their tokens returned so the
   // caller can free them) and its interfaces released.
