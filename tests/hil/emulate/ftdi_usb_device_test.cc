@@ -109,7 +109,6 @@ EmulatedBoardOptions Options(const char* chip = "232h") {
   return o;
 }
 
-constexpr uint8_t kMpsse = 0x02;
 
 TEST(FtdiUsbDeviceTest, SioRequestsWorkInAnyOrderBeforeAnyClaim) {
   EmulatedBoard board(Options());
