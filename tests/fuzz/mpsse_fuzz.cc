@@ -67,6 +67,16 @@ void CheckBounded(const MpsseEmulator& emu) {
   if (emu.errors().size() > MpsseEmulator::kMaxKeptErrors) std::abort();
 }
 
+// The test part, shrunk to 64 KiB: a fresh chip per input stays cheap.
+const flashrig::driver::ChipModel& Part() {
+  static const flashrig::driver::ChipModel part = [] {
+    flashrig::driver::ChipModel m = flashrig::testing::SmallTestPart();
+    m.size_bytes = 64 * 1024;
+    return m;
+  }();
+  return part;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -76,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const FtdiChipType type = kTypes[data[0] & 3];
   const size_t read_size = size_t{64} << ((data[0] >> 2) & 7);  // 64 B .. 8 KiB.
   flashrig::VirtualClock clock;
-  flashrig::driver::SimulatedSpiNorChip chip(flashrig::testing::SmallTestPart(), clock);
+  flashrig::driver::SimulatedSpiNorChip chip(Part(), clock);
   MpsseEmulator emu(chip, {.chip_type = type,
                            .clock = &clock,
                            .reply_buffer_limit = kReplyLimit,
