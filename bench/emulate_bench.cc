@@ -1,7 +1,8 @@
 // Wall-clock cost of `flashrig emulate` with real clients: Debian's flashrom writing and
 // verifying 2 MiB on a W25Q16JV (ft2232_spi over libftdi1 + libusb, through the umockdev
 // preload), erasing it and reading it, and pyftdi programming 256 pages with status
-// polling. Each runs in three configurations:
+// polling, and flashrig's own `write --verify` of 2 MiB. Each runs in three
+// configurations:
 //   before  COMMAND at the default timer slack, chip busy times at datasheet pace
 //           (--keep-timer-slack --no-fast-forward: what the first emulation did)
 //   slack   timer slack 1 ns (--no-fast-forward)
@@ -123,6 +124,20 @@ void BM_FlashromRead2MiB(benchmark::State& state) {
   Emulated(state, "", "flashrom -p ft2232_spi:type=232H -r " + kWork + "/read.bin");
 }
 BENCHMARK(BM_FlashromRead2MiB)
+    ->DenseRange(0, 2)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+
+void BM_FlashrigWriteVerify2MiB(benchmark::State& state) {
+  const std::string random = kWork + "/random.bin";
+  WriteRandom(random, 2 << 20);
+  // flashrig's own driver over the same link, for comparison with flashrom.
+  Emulated(state, "rm -f " + kWork + "/chip.bin",
+           std::string(FLASHRIG_BINARY) + " write --target ftdi://ftdi:232h/1 --verify --image " +
+               random);
+}
+BENCHMARK(BM_FlashrigWriteVerify2MiB)
     ->DenseRange(0, 2)
     ->Iterations(1)
     ->UseManualTime()

@@ -50,7 +50,6 @@ FtdiUsbDevice::FtdiUsbDevice(const FtdiChipShape& shape,
   eeprom_ = FtdiEeprom::Programmed(shape_, strings_);
   driver_bound_.assign(shape_.interfaces, options_.kernel_driver_bound);
   claimed_by_.assign(shape_.interfaces, nullptr);
-  if (options_.chip_clock != nullptr) chip_start_ = options_.chip_clock->Now();
   for (size_t i = 0; i < channels_.size(); ++i) {
     driver::MpsseEmulator& ch = *channels_[i];
     auto listed = ch.ListDevices();
@@ -117,15 +116,15 @@ void FtdiUsbDevice::NoteClient(ClientId client) {
   }
 }
 
+// Wall time passes for the chip too (x speedup), on top of the USB and wire time the
+// channels model: a client waiting out a busy chip with wall-clock deadlines must see it
+// progress at least at that rate, however far ahead the modelled time already runs.
 void FtdiUsbDevice::KeepChipClockUp() {
   if (options_.chip_clock == nullptr) return;
-  const double elapsed =
-      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - wall_start_)
-          .count();
-  const Clock::TimePoint wall =
-      chip_start_ + Clock::Duration(static_cast<int64_t>(elapsed * options_.speedup));
-  const Clock::TimePoint now = options_.chip_clock->Now();
-  if (wall > now) options_.chip_clock->Advance(wall - now);
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double, std::nano>(now - last_wall_).count();
+  last_wall_ = now;
+  options_.chip_clock->Advance(Clock::Duration(static_cast<int64_t>(elapsed * options_.speedup)));
 }
 
 int FtdiUsbDevice::Ioctl(ClientId client, unsigned long request, void* arg) {

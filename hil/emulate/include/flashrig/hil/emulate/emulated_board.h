@@ -30,7 +30,8 @@ struct EmulatedBoardOptions {
   driver::ChipModel part{};              // REQUIRES: ValidateChipModel(part).ok().
   driver::SimulatedChipOptions chip{};   // Timing, seed (sck_hz is forced to 0).
   std::string serial = kDefaultEmulatedSerial;
-  // Virtual time runs at least `speedup` x wall time; with fast_forward it also jumps to
+  // Virtual time advances by `speedup` x the wall time that passes, plus the USB and wire
+  // time the channels model; with fast_forward it also jumps to
   // the end of a program/erase when the host polls the busy chip.
   double speedup = 1.0;
   bool fast_forward = true;

@@ -60,9 +60,9 @@ struct FtdiUsbDeviceOptions {
   // it); detaching it succeeds unless detach_denied.
   bool kernel_driver_bound = false;
   bool detach_denied = false;
-  // The chip model's clock. Clients time their waits with the wall clock, so it is kept
-  // at least `speedup` x the wall time since construction (the channels advance it
-  // further by modelled USB and SCK time).
+  // The chip model's clock. Clients time their waits with the wall clock, so it advances
+  // by `speedup` x the wall time that passes, on top of the USB and SCK time the channels
+  // model.
   VirtualClock* chip_clock = nullptr;
   double speedup = 1.0;
   // Called with each complaint (a request the chip would not take, a protocol error),
@@ -172,8 +172,7 @@ class FtdiUsbDevice {
   FtdiUsbDeviceOptions options_;
   UsbStrings strings_;
   FtdiEeprom eeprom_;
-  std::chrono::steady_clock::time_point wall_start_ = std::chrono::steady_clock::now();
-  Clock::TimePoint chip_start_{0};
+  std::chrono::steady_clock::time_point last_wall_ = std::chrono::steady_clock::now();
 
   mutable std::mutex mu_;
   bool unplugged_ = false;
