@@ -4,7 +4,7 @@
 // polling, and flashrig's own `write --verify` of 2 MiB. Each runs in three
 // configurations:
 //   before  COMMAND at the default timer slack, chip busy times at datasheet pace
-//           (--keep-timer-slack --no-fast-forward: what the first emulation did)
+//           (--keep-timer-slack --no-fast-forward: the first emulation's settings)
 //   slack   timer slack 1 ns (--no-fast-forward)
 //   after   the defaults: timer slack 1 ns and fast-forward on status polls
 // Iteration time is wall time (one iteration each). Counters come from `--verbose`:

@@ -284,7 +284,7 @@ void AddEmulateCommand(CLI::App& app, Context& ctx) {
                   "Chip contents: loaded from FILE if it exists, saved to it when COMMAND exits");
   cmd->add_option("--serial", args.serial, "The device's USB serial number")->capture_default_str();
   cmd->add_option("--speedup", args.speedup,
-                  "Virtual seconds per wall second for the chip (busy times, at least)")
+                  "Chip seconds per wall second (on top of the USB time the emulator models)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--no-fast-forward", args.no_fast_forward,
