@@ -134,13 +134,13 @@ std::FILE* OpenRecording(const std::string& path) {
 
 // COMMAND's environment: the preload (unless already there, e.g. under umockdev-wrapper;
 // UMOCKDEV_DIR is inherited from this process, where the testbed set it) and the device.
-std::vector<std::pair<std::string, std::string>> ChildEnvironment(hil::EmulatedBoard& board) {
+std::vector<std::pair<std::string, std::string>> ChildEnvironment(hil::EmulatedBoard& board,
+                                                                  const std::string& preload) {
   std::vector<std::pair<std::string, std::string>> env;
-  const char* preload = std::getenv("LD_PRELOAD");
-  const std::string old = preload != nullptr ? preload : "";
+  const char* current = std::getenv("LD_PRELOAD");
+  const std::string old = current != nullptr ? current : "";
   if (old.find("libumockdev-preload") == std::string::npos) {
-    env.emplace_back("LD_PRELOAD",
-                     std::string(hil::kUmockdevPreload) + (old.empty() ? "" : ":" + old));
+    env.emplace_back("LD_PRELOAD", preload + (old.empty() ? "" : ":" + old));
   }
   env.emplace_back("FLASHRIG_FTDI_URL", board.url());
   env.emplace_back("FLASHRIG_FTDI_SERIAL", board.usb().strings().serial);
@@ -199,6 +199,11 @@ void SaySummary(const hil::ChildOutcome& outcome, hil::EmulatedBoard& board, dou
 int RunEmulated(const EmulateArgs& args, hil::EmulatedBoard& board, Complaints& complaints,
                 const hil::ForwardedSignals& signals) {
   std::string error;
+  const std::string preload = hil::UmockdevTestbed::FindPreload(&error);
+  if (preload.empty()) {
+    Fail(error);
+    return kExitDeviceError;
+  }
   auto testbed = hil::UmockdevTestbed::Create(&error);
   if (testbed == nullptr) {
     Fail(error);
@@ -212,7 +217,7 @@ int RunEmulated(const EmulateArgs& args, hil::EmulatedBoard& board, Complaints& 
   if (args.verbose) SayPlugged(args, board, node, testbed->directory());
   const auto start = std::chrono::steady_clock::now();
   const hil::ChildOutcome outcome = hil::RunChild({.argv = args.command,
-                                                   .set_env = ChildEnvironment(board),
+                                                   .set_env = ChildEnvironment(board, preload),
                                                    .fine_timer_slack = !args.keep_timer_slack},
                                                   signals);
   const double wall_s =

@@ -7,6 +7,7 @@
 #include <linux/usbdevice_fs.h>
 #include <sys/ioctl.h>
 #include <umockdev.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdlib>
@@ -225,5 +226,23 @@ void UmockdevTestbed::Clear() {
 }
 
 bool UmockdevTestbed::InMockEnvironment() { return umockdev_in_mock_environment(); }
+
+std::string UmockdevTestbed::FindPreload(std::string* error) {
+  // Where pkg-config said umockdev lives at build time, then the usual library paths.
+  const std::string dirs[] = {FLASHRIG_UMOCKDEV_LIBDIR,
+                              "/usr/lib/x86_64-linux-gnu",
+                              "/usr/lib/aarch64-linux-gnu",
+                              "/usr/lib64",
+                              "/usr/lib",
+                              "/usr/local/lib"};
+  for (const std::string& dir : dirs) {
+    const std::string path = dir + "/" + kUmockdevPreload;
+    if (access(path.c_str(), R_OK) == 0) return path;
+  }
+  *error = std::string(kUmockdevPreload) + " not found in " + FLASHRIG_UMOCKDEV_LIBDIR +
+           " (apt-get install umockdev); COMMAND was not run, since it would see the real "
+           "USB devices";
+  return "";
+}
 
 }  // namespace flashrig::hil

@@ -42,6 +42,10 @@ class UmockdevTestbed {
 
   // Whether this process runs with libumockdev-preload loaded (under umockdev-wrapper).
   static bool InMockEnvironment();
+  // The preload library's path (what a child needs in LD_PRELOAD to see the testbed), or
+  // "" with *error if it is not installed: a child without it would see the real /sys
+  // and USB devices.
+  static std::string FindPreload(std::string* error);
 
  private:
   struct Impl;
