@@ -275,14 +275,28 @@ bool FtdiUsbDevice::CanComplete(const Urb& urb) const {
       static_cast<size_t>(urb.urb->buffer_length));
 }
 
+// The client's oldest URB that can complete. An endpoint's URBs complete in order: those
+// behind a NAKed bulk OUT wait with it (the other endpoints go on).
+std::deque<FtdiUsbDevice::Urb>::iterator FtdiUsbDevice::FindReapable(ClientId client) {
+  uint32_t blocked = 0;  // Bit per OUT endpoint number.
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    if (it->client != client) continue;
+    const uint32_t bit = 1u << (it->urb->endpoint & 0x0F);
+    const bool out = it->urb->type == USBDEVFS_URB_TYPE_BULK && (it->urb->endpoint & 0x80) == 0;
+    if (out && (blocked & bit) != 0) continue;
+    if (CanComplete(*it)) return it;
+    if (out) blocked |= bit;
+  }
+  return pending_.end();
+}
+
 // Completes the client's oldest URB that can complete (the device runs it only now).
 int FtdiUsbDevice::ReapUrb(ClientId client, void** token) {
   std::lock_guard<std::mutex> lock(mu_);
   const HandlerTimer timer(counters_.handler_ns);
   KeepChipClockUp();
   ++counters_.ioctls;
-  auto it = std::find_if(pending_.begin(), pending_.end(),
-                         [&](const Urb& u) { return u.client == client && CanComplete(u); });
+  const auto it = FindReapable(client);
   if (it == pending_.end()) {
     if (unplugged_) {
       ++counters_.enodev_answers;
@@ -312,9 +326,7 @@ bool FtdiUsbDevice::ReapReady(ClientId client) {
   std::lock_guard<std::mutex> lock(mu_);
   const HandlerTimer timer(counters_.handler_ns);
   KeepChipClockUp();
-  const bool ready = unplugged_ || std::any_of(pending_.begin(), pending_.end(), [&](const Urb& u) {
-                       return u.client == client && CanComplete(u);
-                     });
+  const bool ready = unplugged_ || FindReapable(client) != pending_.end();
   if (!ready) ++counters_.ioctls;
   return ready;
 }

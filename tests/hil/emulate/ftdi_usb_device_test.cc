@@ -249,14 +249,20 @@ TEST(FtdiUsbDeviceTest, AStalledChannelNaksOutUntilTheHostReads) {
   const std::vector<uint8_t> more(1024 * 1024, 0x87);
   TestUrb* out = host.Submit(USBDEVFS_URB_TYPE_BULK, 0x02, more);
   ASSERT_NE(out, nullptr);
+  TestUrb* small = host.Submit(USBDEVFS_URB_TYPE_BULK, 0x02, std::vector<uint8_t>{0x87});
   TestUrb* in = host.Submit(USBDEVFS_URB_TYPE_BULK, 0x81, std::vector<uint8_t>(4096));
   void* token = nullptr;
   ASSERT_EQ(host.Reap(&token), 0);
-  EXPECT_EQ(token, in);  // The OUT waits (NAKed); the IN behind it completes.
+  // The OUT waits (NAKed), and the OUT behind it on the same endpoint with it (stream
+  // order); the IN completes.
+  EXPECT_EQ(token, in);
   EXPECT_EQ(host.Reap(&token), EAGAIN);
   ASSERT_EQ(board.usb().DiscardUrb(host.id(), reinterpret_cast<uint64_t>(out)), 0);
   ASSERT_EQ(host.Reap(&token), 0);  // As libusb's timeout does.
   EXPECT_EQ(out->urb->status, -ENOENT);
+  ASSERT_EQ(board.usb().DiscardUrb(host.id(), reinterpret_cast<uint64_t>(small)), 0);
+  ASSERT_EQ(host.Reap(&token), 0);
+  EXPECT_EQ(token, small);
   EXPECT_LE(board.channel(0).pending_reply_bytes(), 512u * 1024);
 }
 

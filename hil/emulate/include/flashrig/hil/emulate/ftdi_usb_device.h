@@ -152,6 +152,7 @@ class FtdiUsbDevice {
   // The interface a bulk endpoint belongs to, or -1.
   int InterfaceOf(uint8_t endpoint) const;
   bool CanComplete(const Urb& urb) const;
+  std::deque<Urb>::iterator FindReapable(ClientId client);
   void RunUrb(Urb& urb);
   int RunBulkIn(driver::MpsseEmulator& channel, uint8_t* buffer, int length, int* actual);
   // ftdi_usb_control.cc: endpoint 0.
