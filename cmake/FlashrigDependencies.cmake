@@ -21,6 +21,9 @@ endmacro()
 
 flashrig_require_pkgconfig(LIBFTDI1 libftdi1 libftdi1-dev)
 flashrig_require_pkgconfig(LIBUSB1 libusb-1.0 libusb-1.0-0-dev)
+# `flashrig emulate` (hil/emulate): the testbed library, and its preload for COMMAND.
+flashrig_require_pkgconfig(UMOCKDEV umockdev-1.0 libumockdev-dev)
+pkg_get_variable(FLASHRIG_UMOCKDEV_LIBDIR umockdev-1.0 libdir)
 flashrig_require_package(nlohmann_json nlohmann-json3-dev)
 flashrig_require_package(CLI11 libcli11-dev)
 flashrig_require_package(fmt libfmt-dev)

@@ -4,8 +4,19 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 namespace flashrig::driver::mpsse {
+
+// Data shifting: every opcode below 80h is a shift, decoded by its bit fields. Set bits:
+inline constexpr uint8_t kShiftOutFalling = 0x01;  // DO changes on the falling edge.
+inline constexpr uint8_t kShiftBitMode = 0x02;     // Length 0-7 = 1-8 bits, one byte.
+inline constexpr uint8_t kShiftInFalling = 0x04;   // DI sampled on the falling edge.
+inline constexpr uint8_t kShiftLsbFirst = 0x08;
+inline constexpr uint8_t kShiftWritesDo = 0x10;   // Data bytes follow, clocked out on DO.
+inline constexpr uint8_t kShiftReadsDi = 0x20;    // DI is read back to the host.
+inline constexpr uint8_t kShiftWritesTms = 0x40;  // TMS (ADBUS3) clocking, bit form.
 
 // Data shifting, MSB first. Length is N-1 as two bytes (LL HH); bit variants take N-1 in
 // one byte. "-ve" = data changes on the falling edge (SPI mode 0 writes).
@@ -36,8 +47,13 @@ inline constexpr uint8_t kThreePhaseOn = 0x8C;
 inline constexpr uint8_t kThreePhaseOff = 0x8D;
 inline constexpr uint8_t kClockBits = 0x8E;   // 8Eh n: n+1 clocks, no data
 inline constexpr uint8_t kClockBytes = 0x8F;  // 8Fh LL HH: (n+1)*8 clocks, no data
+inline constexpr uint8_t kClockUntilGpioHigh = 0x94;
+inline constexpr uint8_t kClockUntilGpioLow = 0x95;
 inline constexpr uint8_t kAdaptiveOn = 0x96;
 inline constexpr uint8_t kAdaptiveOff = 0x97;
+inline constexpr uint8_t kClockBytesOrGpioHigh = 0x9C;  // 9Ch LL HH
+inline constexpr uint8_t kClockBytesOrGpioLow = 0x9D;   // 9Dh LL HH
+inline constexpr uint8_t kDriveZero = 0x9E;             // 9Eh LL HH, FT232H only
 
 // An opcode the engine does not know is answered with kBadCommand then the opcode.
 inline constexpr uint8_t kBadCommand = 0xFA;
@@ -49,6 +65,8 @@ inline constexpr size_t kMaxBytesPerCommand = 65536;  // Length field N-1 is 16 
 inline constexpr uint8_t kPinSck = 0x01;
 inline constexpr uint8_t kPinMosi = 0x02;
 inline constexpr uint8_t kPinMiso = 0x04;
+inline constexpr uint8_t kPinTms = 0x08;  // ADBUS3: TMS, usually CS#.
+inline constexpr int kGpiol1Pin = 5;      // ADBUS5: what 88h/89h/94h/95h/9Ch/9Dh watch.
 
 // Base clocks: 60 MHz with divide-by-5 off (H series), 12 MHz otherwise.
 inline constexpr uint32_t kBaseClockHighSpeedHz = 60'000'000;
@@ -57,6 +75,13 @@ inline constexpr uint32_t kBaseClockFullSpeedHz = 12'000'000;
 // SCK = base / ((1 + divisor) * 2).
 constexpr uint32_t SckHz(uint32_t base_hz, uint16_t divisor) {
   return base_hz / ((1u + divisor) * 2u);
+}
+
+// "A5h", for messages.
+inline std::string Hex(uint8_t v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02Xh", v);
+  return buf;
 }
 
 }  // namespace flashrig::driver::mpsse

@@ -137,6 +137,12 @@ bool SimulatedSpiNorChip::busy() {
   return powered_ && (stuck_busy_ || (op_active() && !suspended_));
 }
 
+std::optional<Clock::Duration> SimulatedSpiNorChip::time_to_ready() {
+  if (!busy()) return Clock::Duration{0};
+  if (stuck_busy_ || ops_hang_) return std::nullopt;
+  return op_.end - clock_.Now();
+}
+
 uint8_t SimulatedSpiNorChip::status_register(size_t index) {
   Sync();
   if (index >= model_.status_read_opcodes.size()) return 0xFF;

@@ -80,19 +80,29 @@ Status WriteRange(driver::Flash& flash, uint32_t start, std::span<const std::byt
       ++stats->sectors_programmed_only;
     }
     // Program the runs that differ from what the sector holds now (after an erase: all
-    // non-FFh bytes), page by page so runs never straddle more than needed.
+    // non-FFh bytes). Runs less than kMergeGap apart go in one program: programming a
+    // byte with the value it holds is a no-op on NOR (cells AND the data), while each
+    // separate program costs a WREN, a status poll and, over USB, round trips (random
+    // data has an FFh byte every 256 on average, which split most pages in two).
+    constexpr uint32_t kMergeGap = 64;
     const std::byte erased = g.erased_value;
+    auto differs = [&](uint32_t k) {
+      return needs_erase ? new_data[k] != erased : new_data[k] != old_data[k];
+    };
     uint32_t i = 0;
     while (i < sector) {
-      auto differs = [&](uint32_t k) {
-        return needs_erase ? new_data[k] != erased : new_data[k] != old_data[k];
-      };
       if (!differs(i)) {
         ++i;
         continue;
       }
       uint32_t j = i;
-      while (j < sector && differs(j)) ++j;
+      for (;;) {
+        while (j < sector && differs(j)) ++j;
+        uint32_t k = j;
+        while (k < sector && k - j < kMergeGap && !differs(k)) ++k;
+        if (k == sector || k - j >= kMergeGap) break;
+        j = k;  // Another run starts within the gap: take the gap along.
+      }
       FLASHRIG_TRY(flash.Program(s + i, std::span(new_data).subspan(i, j - i)));
       stats->bytes_programmed += j - i;
       i = j;

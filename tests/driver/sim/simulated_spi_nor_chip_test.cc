@@ -104,6 +104,17 @@ TEST_F(ChipTest, WipStaysSetUntilVirtualTimePasses) {
   EXPECT_EQ(chip_.counters().busy_time, 45ms);
 }
 
+TEST_F(ChipTest, TimeToReadyTellsHowLongTheOperationRuns) {
+  EXPECT_EQ(chip_.time_to_ready(), Clock::Duration{0});
+  Erase4K(0);
+  clock_.Advance(5ms);
+  EXPECT_EQ(chip_.time_to_ready(), std::optional<Clock::Duration>(40ms));
+  clock_.Advance(*chip_.time_to_ready());
+  EXPECT_FALSE(chip_.busy());
+  chip_.SetStuckBusy(true);
+  EXPECT_EQ(chip_.time_to_ready(), std::nullopt);  // Never ready: no fast-forward.
+}
+
 TEST_F(ChipTest, PageProgramWrapsInsideThePage) {
   std::vector<std::byte> data(10);
   for (int i = 0; i < 10; ++i) data[i] = std::byte(0xA0 + i);

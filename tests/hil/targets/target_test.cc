@@ -217,6 +217,19 @@ TEST(FlashImageTest, WriteErasesOnlyWhatItMustAndPreservesTheRest) {
   uint64_t first = 0;
   uint64_t count = 0;
   EXPECT_EQ(VerifyRange(flash, 4096 - 100, data, &first, &count), Status::Ok());
+  // Runs closer than 64 bytes go in one program (the gap holds its own value, a no-op on
+  // NOR); runs further apart in separate ones.
+  std::vector<std::byte> gaps(1024, std::byte{0xFF});
+  gaps[10] = gaps[50] = gaps[600] = std::byte{0x12};
+  ASSERT_EQ(flash.Erase(8192, 4096), Status::Ok());
+  flash.ResetCounters();
+  WriteStats merged;
+  ASSERT_EQ(WriteRange(flash, 8192, gaps, &merged), Status::Ok());
+  EXPECT_EQ(flash.counters().program_ops, 2u);
+  EXPECT_EQ(merged.bytes_programmed, 41u + 1u);
+  std::vector<std::byte> written(1024);
+  ASSERT_EQ(flash.Read(8192, written), Status::Ok());
+  EXPECT_EQ(written, gaps);
   data[150] = std::byte{0x00};
   data[199] = std::byte{0x00};
   EXPECT_EQ(VerifyRange(flash, 4096 - 100, data, &first, &count), Status::DataLoss());

@@ -1,6 +1,7 @@
 // The real libftdi1 + libusb code (NewLibftdiPort, driver/ftdi/src/libftdi_port.cc) against an
-// FT232H emulated at the usbfs level by umockdev, with the MPSSE emulator and a simulated
-// W25Q128JV behind it. Runs under umockdev-wrapper (LD_PRELOAD); see docs/FTDI.md.
+// FT232H emulated at the usbfs level (hil/emulate FtdiUsbDevice in a umockdev testbed), with
+// the MPSSE emulator and a simulated W25Q128JV behind it. Runs under umockdev-wrapper
+// (LD_PRELOAD), since libftdi runs in this process; see docs/FTDI.md.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -17,7 +18,8 @@
 #include "flashrig/driver/spinor/part_database.h"
 #include "flashrig/driver/spinor/spi_nor_flash.h"
 #include "flashrig/hil/config/part_config.h"
-#include "ft232h_usb_device.h"
+#include "flashrig/hil/emulate/ftdi_usb_device.h"
+#include "flashrig/hil/emulate/umockdev_testbed.h"
 #include "testing/bytes.h"
 #include "testing/test_seed.h"
 
@@ -44,8 +46,9 @@ class LibftdiUmockdevTest : public ::testing::Test {
     const char* preload = std::getenv("LD_PRELOAD");
     ASSERT_TRUE(preload != nullptr && std::strstr(preload, "libumockdev-preload") != nullptr)
         << "run this test under umockdev-wrapper (ctest does)";
-    testbed_ = umockdev_testbed_new();
-    ASSERT_FALSE(AddRootHub(testbed_).empty());
+    std::string error;
+    testbed_ = hil::UmockdevTestbed::Create(&error);
+    ASSERT_NE(testbed_, nullptr) << error;
     hil::ConfigErrors errors;
     auto model = hil::LoadPartFile(SourceDir() + "/configs/parts/w25q128jv.json", &errors);
     ASSERT_TRUE(model.has_value()) << hil::FormatConfigErrors(errors);
@@ -54,29 +57,32 @@ class LibftdiUmockdevTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    testbed_.reset();  // Detaches the device's handler first.
     device_.reset();
-    if (testbed_ != nullptr) g_object_unref(testbed_);
   }
 
   // Plugs in the FT232H with the simulated chip on ADBUS0-3.
-  void PlugFt232h(Ft232hUsbOptions options = {}) {
+  void PlugFt232h(hil::FtdiUsbDeviceOptions options = {}) {
     options.chip_clock = &vclock_;
+    if (options.strings.serial.empty()) options.strings.serial = "FT0UMOCK";
     chip_ = std::make_unique<driver::SimulatedSpiNorChip>(model_, vclock_);
     emu_ = std::make_unique<driver::MpsseEmulator>(
         *chip_, driver::MpsseEmulatorOptions{.serial = "UNUSED", .clock = &vclock_});
-    device_ = std::make_unique<Ft232hUsbDevice>(testbed_, *emu_, options);
-    ASSERT_EQ(device_->setup_error(), "");
+    device_ = std::make_unique<hil::FtdiUsbDevice>(*hil::FindFtdiChipShape("232h"),
+                                                   std::vector{emu_.get()}, options);
+    std::string error;
+    ASSERT_NE(testbed_->Plug(*device_, &error), "") << error;
   }
 
   std::string Errors() const { return device_ ? Join(device_->errors()) : ""; }
 
-  UMockdevTestbed* testbed_ = nullptr;
+  std::unique_ptr<hil::UmockdevTestbed> testbed_;
   driver::ChipModel model_;
   driver::PartDatabase parts_;
   VirtualClock vclock_;
   std::unique_ptr<driver::SimulatedSpiNorChip> chip_;
   std::unique_ptr<driver::MpsseEmulator> emu_;
-  std::unique_ptr<Ft232hUsbDevice> device_;
+  std::unique_ptr<hil::FtdiUsbDevice> device_;
 };
 
 TEST_F(LibftdiUmockdevTest, ListsTheDeviceWithItsStrings) {
@@ -139,15 +145,15 @@ TEST_F(LibftdiUmockdevTest, OpensInitialisesMpsseProbesAndRoundTrips) {
 
   // One transaction, one bulk OUT + one bulk IN URB through real libusb, as docs/FTDI.md
   // promises: the 4 KiB reply (+ 2 status bytes per 512-byte packet) fits one URB.
-  const UsbCounters before = device_->counters();
+  const hil::UsbCounters before = device_->counters();
   std::vector<std::byte> page(4096);
   ASSERT_TRUE((*flash)->Read(base, page).ok());
-  const UsbCounters after = device_->counters();
+  const hil::UsbCounters after = device_->counters();
   EXPECT_EQ(after.bulk_out_urbs - before.bulk_out_urbs, 1u);
   EXPECT_EQ(after.bulk_in_urbs - before.bulk_in_urbs, 1u);
   EXPECT_EQ(after.bulk_in_bytes - before.bulk_in_bytes, 4096u);
 
-  const UsbCounters c = device_->counters();
+  const hil::UsbCounters c = device_->counters();
   EXPECT_GE(c.vendor_requests, 4u);  // Reset, latency, bit mode reset, bit mode MPSSE.
   EXPECT_GT(c.bulk_out_urbs, 20u);   // 21 page programs alone.
   EXPECT_GT(c.bulk_in_bytes, 5u * 1024 + 8192);
@@ -157,7 +163,7 @@ TEST_F(LibftdiUmockdevTest, OpensInitialisesMpsseProbesAndRoundTrips) {
 }
 
 TEST_F(LibftdiUmockdevTest, OpensBySerial) {
-  PlugFt232h({.serial = "FTSER123"});
+  PlugFt232h({.strings = {.serial = "FTSER123"}});
   std::string message;
   auto bus = OpenFtdiSpiBus(FtdiOptions{.url = "ftdi://ftdi:232h:FTSER123/1"}, &message);
   ASSERT_TRUE(bus.ok()) << message << Errors();
@@ -167,7 +173,7 @@ TEST_F(LibftdiUmockdevTest, OpensBySerial) {
 }
 
 TEST_F(LibftdiUmockdevTest, WrongSerialListsWhatIsAttached) {
-  PlugFt232h({.serial = "FTSER123"});
+  PlugFt232h({.strings = {.serial = "FTSER123"}});
   std::string message;
   auto bus = OpenFtdiSpiBus(FtdiOptions{.url = "ftdi://ftdi:232h:NOPE9999/1"}, &message);
   ASSERT_FALSE(bus.ok());
@@ -199,9 +205,11 @@ TEST_F(LibftdiUmockdevTest, KernelDriverIsDetachedOrReportedBusy) {
   auto bus = OpenFtdiSpiBus(FtdiOptions{.url = "ftdi://ftdi:232h/1"}, &message);
   ASSERT_TRUE(bus.ok()) << message << Errors();  // libftdi detached ftdi_sio.
   bus->reset();
+  testbed_.reset();
   device_.reset();
-  umockdev_testbed_clear(testbed_);
-  ASSERT_FALSE(AddRootHub(testbed_).empty());
+  std::string error;
+  testbed_ = hil::UmockdevTestbed::Create(&error);
+  ASSERT_NE(testbed_, nullptr) << error;
   PlugFt232h({.kernel_driver_bound = true, .detach_denied = true});
   auto busy = OpenFtdiSpiBus(FtdiOptions{.url = "ftdi://ftdi:232h/1"}, &message);
   ASSERT_FALSE(busy.ok());
@@ -212,7 +220,8 @@ TEST_F(LibftdiUmockdevTest, KernelDriverIsDetachedOrReportedBusy) {
 // The device vanishes while bulk URB `urb` of a 4 KiB read is in flight (0 = the MPSSE
 // command write, 1 = the reply read) and is still in sysfs: the window before the kernel
 // removes it. Expect kUnavailable and "unplugged", quickly, and for every later call.
-void ExpectUnplugMidRead(Ft232hUsbDevice& device, uint64_t urb, const driver::PartDatabase& parts) {
+void ExpectUnplugMidRead(hil::FtdiUsbDevice& device, uint64_t urb,
+                         const driver::PartDatabase& parts) {
   std::string message;
   auto bus = OpenFtdiSpiBus(FtdiOptions{.url = "ftdi://ftdi:232h/1"}, &message);
   ASSERT_TRUE(bus.ok()) << message << Join(device.errors());
@@ -248,7 +257,8 @@ TEST_F(LibftdiUmockdevTest, RemovedDeviceIsUnavailable) {
   SystemClock clock;
   auto flash = driver::SpiNorFlash::Probe(**bus, clock, &parts_);
   ASSERT_TRUE(flash.ok());
-  device_->Unplug(/*remove_from_sysfs=*/true);
+  device_->Unplug();
+  testbed_->Remove(*device_);
   const auto start = std::chrono::steady_clock::now();
   const Status s = (*flash)->Program(0x1000, testing::Filled(256, 0x5A));
   EXPECT_EQ(s, Status::Unavailable()) << (*bus)->last_error();
@@ -272,7 +282,7 @@ TEST_F(LibftdiUmockdevTest, FlashrigProbeFindsTheChip) {
 
 // Nothing at all on USB (no root hub either, so no /dev/bus/usb), in a fresh process.
 TEST_F(LibftdiUmockdevTest, FlashrigProbeWithoutDeviceExitsWithDeviceError) {
-  umockdev_testbed_clear(testbed_);
+  testbed_->Clear();
   const ChildResult r = RunChild({FLASHRIG_CLI_PATH, "probe", "--target", "ftdi://ftdi:232h/1"},
                                  std::chrono::seconds(30));
   ASSERT_EQ(r.error, "");

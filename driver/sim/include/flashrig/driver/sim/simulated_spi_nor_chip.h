@@ -119,6 +119,10 @@ class SimulatedSpiNorChip final : public SpiDevice {
   // Brings time-dependent state up to date (completes finished operations).
   void Sync();
   bool busy();
+  // Virtual time until WIP clears on its own: 0 if the chip is not busy, nullopt if it
+  // never will (SetStuckBusy, SetOperationsHang). Lets a host that only sees the chip
+  // being polled run the clock ahead (hil/emulate's fast-forward).
+  std::optional<Clock::Duration> time_to_ready();
   bool suspended() const { return suspended_; }
   bool in_4byte_mode() const { return in_4byte_mode_; }
   bool deep_power_down() const { return deep_power_down_; }
