@@ -2,8 +2,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.h"
-#include "flashrig/hil/targets/ftdi_target.h"
 #include "flashrig/hil/serprog/serprog_target.h"
+#include "flashrig/hil/targets/ftdi_target.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"flashrig: SPI NOR flash benchmarks, qualification and KV storage tests"};
@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   flashrig::cli::Context ctx;
   flashrig::cli::AddSelfcheckCommand(app, ctx);
   flashrig::cli::AddFlashCommands(app, ctx);
+  flashrig::cli::AddPartsCommand(app, ctx);
+  flashrig::cli::AddSfdpCommand(app, ctx);
   flashrig::cli::AddServeCommand(app, ctx);
   flashrig::cli::AddDevicesCommand(app, ctx);
   flashrig::cli::AddRunCommand(app, ctx);
@@ -18,7 +20,7 @@ int main(int argc, char** argv) {
   flashrig::cli::AddReportCommand(app, ctx);
   flashrig::cli::AddMergeCommand(app, ctx);
   flashrig::cli::AddKvCommand(app, ctx);
-  flashrig::hil::RegisterFtdiTargets();  // ftdi:// and ftdi-emu: targets.
+  flashrig::hil::RegisterFtdiTargets();     // ftdi:// and ftdi-emu: targets.
   flashrig::hil::RegisterSerprogTargets();  // serprog:/dev/ttyACM0, serprog:tcp:HOST:PORT.
   try {
     app.parse(argc, argv);
