@@ -11,7 +11,10 @@
 #include <iterator>
 
 #include "flashrig/driver/sim/sfdp_builder.h"
+#include "flashrig/driver/sim/simulated_spi_nor_chip.h"
 #include "flashrig/driver/spinor/part_database.h"
+#include "flashrig/driver/spinor/spi_device.h"
+#include "flashrig/driver/spinor/spi_nor_flash.h"
 #include "flashrig/driver/spinor/spi_nor_params.h"
 #include "testing/test_chip_models.h"
 
@@ -200,6 +203,69 @@ TEST(SfdpModelTest, EntriesSharingAJedecIdAreToldApartByTheirTables) {
   EXPECT_EQ(m.part->name, "HAND");
   EXPECT_FALSE(m.same_table());
   EXPECT_EQ(db.FindForChip({1, 2, 3}, {}).part, nullptr);
+}
+
+// The IS25WP256 a part file describes: its real table, plus the two overrides.
+ChipModel Is25wp256Entry() {
+  ChipModel m = Derive("is25wp256").model;
+  m.name = "IS25WP256";
+  m.vendor = "ISSI";
+  m.jedec_id = {0x9D, 0x70, 0x19};
+  m.address_mode = AddressMode::k3Or4Byte;
+  m.has_4byte_opcodes = true;
+  m.sfdp_image = Image("is25wp256");
+  m.sfdp_origin = SfdpPartOrigin{.image_file = "sfdp/is25wp256.sfdp"};
+  m.sfdp_origin->overrides.set(static_cast<size_t>(PartField::kAddressMode));
+  m.sfdp_origin->overrides.set(static_cast<size_t>(PartField::kHas4ByteOpcodes));
+  return m;
+}
+
+TEST(SfdpModelTest, ProbeFixesTheErratumOnlyWithTheDatabaseEntry) {
+  const ChipModel entry = Is25wp256Entry();
+  VirtualClock clock;
+  SimulatedSpiNorChip chip(entry, clock);
+  SpiDeviceBus bus(chip);
+  // Alone, the table cannot be used: 3-byte addressing would reach half the chip.
+  const PartDatabase none;
+  ProbeInfo info;
+  EXPECT_EQ(SpiNorFlash::Probe(bus, clock, &none, {}, &info).status(), Status::NotFound());
+  EXPECT_NE(info.sfdp_error.find("the table says 3-byte addressing only"), std::string::npos)
+      << info.sfdp_error;
+  EXPECT_EQ(info.sfdp_image, entry.sfdp_image);  // What the chip answered to 5Ah.
+  // With the entry, the override applies and is reported.
+  const PartDatabase db({entry});
+  auto flash = SpiNorFlash::Probe(bus, clock, &db, {}, &info);
+  ASSERT_TRUE(flash.ok()) << info.sfdp_error;
+  EXPECT_EQ(info.source, ParamSource::kSfdp);
+  EXPECT_EQ(info.part_match, PartMatch::How::kSameImage);
+  EXPECT_EQ((*flash)->geometry().size_bytes, 32u << 20);
+  EXPECT_EQ((*flash)->params().addressing, Addressing::k4ByteOpcodes);
+  EXPECT_TRUE(HasNote(info.notes, PartNote::Kind::kOverride, "address_mode: 3-or-4-byte"));
+  // A chip with another table under the same ID does not get the entry's overrides.
+  ChipModel other = entry;
+  other.sfdp_image[0x30 + 4 * 10] ^= std::byte{1};  // DWORD 11 of the BFPT differs...
+  other.sfdp_image[9] = std::byte{5};               // ...and its revision is 1.5.
+  SimulatedSpiNorChip other_chip(other, clock);
+  SpiDeviceBus other_bus(other_chip);
+  flash = SpiNorFlash::Probe(other_bus, clock, &db, {}, &info);
+  ASSERT_TRUE(flash.ok());
+  EXPECT_EQ(info.part_match, PartMatch::How::kJedecId);
+  EXPECT_TRUE(HasNote(info.notes, PartNote::Kind::kIgnored, "for a different SFDP table"));
+  EXPECT_TRUE(HasNote(info.notes, PartNote::Kind::kFilled, "address_mode"));
+}
+
+TEST(SfdpModelTest, UnknownChipStillOpensForItsSfdpWhenAsked) {
+  ChipModel entry = Is25wp256Entry();
+  VirtualClock clock;
+  SimulatedSpiNorChip chip(entry, clock);
+  SpiDeviceBus bus(chip);
+  ProbeInfo info;
+  auto flash = SpiNorFlash::Probe(bus, clock, nullptr, {.accept_unknown_part = true}, &info);
+  ASSERT_TRUE(flash.ok());
+  EXPECT_EQ(info.source, ParamSource::kNone);
+  auto image = (*flash)->ReadSfdpSpace();
+  ASSERT_TRUE(image.ok());
+  EXPECT_EQ(*image, entry.sfdp_image);
 }
 
 }  // namespace
