@@ -19,7 +19,7 @@ packages=(
   libftdi1-dev libusb-1.0-0-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libspdlog-dev
-  clang-format-14 python3 flashrom ccache python3-ftdi
+  clang-format-14 python3 python3-jsonschema flashrom ccache python3-ftdi
   umockdev libumockdev-dev
 )
 # cargo builds the TicKV oracle (the real crate, ../shared/oracles/tickv) for the interop

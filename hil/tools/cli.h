@@ -19,8 +19,12 @@ struct Context {
 };
 
 void AddSelfcheckCommand(CLI::App& app, Context& ctx);
-// probe, read, write, erase, verify, parts (flash_commands.cc).
+// probe, read, write, erase, verify (flash_commands.cc).
 void AddFlashCommands(CLI::App& app, Context& ctx);
+// parts, parts new (parts_command.cc).
+void AddPartsCommand(CLI::App& app, Context& ctx);
+// sfdp decode, sfdp dump (sfdp_command.cc).
+void AddSfdpCommand(CLI::App& app, Context& ctx);
 void AddServeCommand(CLI::App& app, Context& ctx);
 // `flashrig devices` (devices_command.cc).
 void AddDevicesCommand(CLI::App& app, Context& ctx);

@@ -1,4 +1,4 @@
-// `flashrig probe|read|write|erase|verify|parts`: flashrom-style device commands over a
+// `flashrig probe|read|write|erase|verify`: flashrom-style device commands over a
 // target URL (sim:, ram:, image:, and schemes registered later such as ftdi://).
 #include <fmt/format.h>
 
@@ -112,6 +112,11 @@ void RunProbe(Context& ctx) {
                info.source == driver::ParamSource::kSfdp
                    ? ""
                    : fmt::format(" (SFDP not used: {})", info.sfdp_error));
+    if (!info.part_match_why.empty()) fmt::print("match:      {}\n", info.part_match_why);
+    // What the table said that was not used, and what the part database put in its place.
+    for (const auto& n : info.notes) {
+      fmt::print("{:<11} {}\n", std::string(driver::PartNoteKindName(n.kind)) + ":", n.text);
+    }
     std::string erases;
     for (const auto& e : nor->params().erase_ops) {
       erases += fmt::format(
@@ -229,25 +234,6 @@ void RunVerify(Context& ctx) {
   fmt::print("verified {} bytes at 0x{:X}\n", r.length, r.start);
 }
 
-void RunParts(Context& ctx) {
-  driver::PartDatabase parts;
-  hil::ConfigErrors errors;
-  const std::string dir =
-      Args().parts_dir.empty() ? hil::DefaultPartsDirectory() : Args().parts_dir;
-  const bool ok = hil::LoadPartDirectory(dir, &parts, &errors);
-  fmt::print("{:<12} {:<11} {:<9} {:>9}  {}\n", "part", "vendor", "jedec_id", "size",
-             "erase sizes");
-  for (const auto& p : parts.parts()) {
-    std::string erases;
-    for (const auto& e : p.erase_types) {
-      erases += fmt::format("{}{}K", erases.empty() ? "" : " ", e.size_bytes / 1024);
-    }
-    fmt::print("{:<12} {:<11} {:02X} {:02X} {:02X} {:>6} MiB  {}\n", p.name, p.vendor,
-               p.jedec_id[0], p.jedec_id[1], p.jedec_id[2], p.size_bytes / (1024 * 1024), erases);
-  }
-  if (!ok) Error(ctx, kExitBadInput, hil::FormatConfigErrors(errors));
-}
-
 CLI::App* Command(CLI::App& app, const char* name, const char* help, bool image, bool range) {
   FlashArgs& a = Args();
   auto* cmd = app.add_subcommand(name, help);
@@ -288,9 +274,6 @@ void AddFlashCommands(CLI::App& app, Context& ctx) {
   erase->callback([&ctx] { RunErase(ctx); });
   Command(app, "verify", "Compare the device (or --range) with --image", true, true)
       ->callback([&ctx] { RunVerify(ctx); });
-  auto* parts = app.add_subcommand("parts", "List the part database");
-  parts->add_option("--parts-dir", a.parts_dir, "Part database directory (default configs/parts)");
-  parts->callback([&ctx] { RunParts(ctx); });
 }
 
 }  // namespace flashrig::cli

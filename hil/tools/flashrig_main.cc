@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   flashrig::cli::Context ctx;
   flashrig::cli::AddSelfcheckCommand(app, ctx);
   flashrig::cli::AddFlashCommands(app, ctx);
+  flashrig::cli::AddPartsCommand(app, ctx);
+  flashrig::cli::AddSfdpCommand(app, ctx);
   flashrig::cli::AddServeCommand(app, ctx);
   flashrig::cli::AddDevicesCommand(app, ctx);
   flashrig::cli::AddRunCommand(app, ctx);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace flashrig::driver::internal {
 namespace {
@@ -25,8 +26,26 @@ uint32_t Threshold(double probability) {
 
 }  // namespace
 
+ErasedCells::ErasedCells(uint32_t size_bytes)
+    : bytes_(static_cast<std::byte*>(std::calloc(std::max<uint32_t>(size_bytes, 1), 1))),
+      size_(size_bytes),
+      ready_((uint64_t{size_bytes} + kBlockBytes - 1) / kBlockBytes, false) {
+  if (!bytes_) throw std::bad_alloc();
+}
+
+std::byte* ErasedCells::At(uint32_t address, uint64_t length) const {
+  const uint64_t end = std::min<uint64_t>(uint64_t{address} + length, size_);
+  for (uint64_t b = address / kBlockBytes; b * kBlockBytes < end; ++b) {
+    if (ready_[b]) continue;
+    const uint64_t begin = b * kBlockBytes;
+    std::memset(bytes_.get() + begin, 0xFF, std::min<uint64_t>(kBlockBytes, size_ - begin));
+    ready_[b] = true;
+  }
+  return bytes_.get() + address;
+}
+
 ChipArray::ChipArray(uint32_t size_bytes, uint32_t wear_unit_bytes, uint64_t noise_seed)
-    : data_(size_bytes, std::byte{0xFF}),
+    : data_(size_bytes),
       wear_unit_bytes_(wear_unit_bytes),
       erase_counts_(size_bytes / wear_unit_bytes, 0),
       noise_(noise_seed) {}
@@ -61,7 +80,7 @@ void ChipArray::Read(uint32_t address, std::span<std::byte> out) {
   uint32_t a = address % size;
   while (done < out.size()) {
     const size_t n = std::min<size_t>(out.size() - done, size - a);
-    std::memcpy(out.data() + done, data_.data() + a, n);
+    std::memcpy(out.data() + done, data_.At(a, n), n);
     if (!weak_.empty()) {
       for (size_t i = 0; i < n;) {
         const uint32_t pos = static_cast<uint32_t>(a + i);
@@ -84,7 +103,8 @@ void ChipArray::Read(uint32_t address, std::span<std::byte> out) {
 }
 
 void ChipArray::Program(uint32_t address, std::span<const std::byte> data) {
-  for (size_t i = 0; i < data.size(); ++i) data_[address + i] &= data[i];
+  std::byte* cells = data_.At(address, data.size());
+  for (size_t i = 0; i < data.size(); ++i) cells[i] &= data[i];
   if (weak_.empty()) return;
   for (size_t i = 0; i < data.size(); ++i) {
     const uint32_t pos = static_cast<uint32_t>(address + i);
@@ -95,7 +115,7 @@ void ChipArray::Program(uint32_t address, std::span<const std::byte> data) {
 }
 
 void ChipArray::Erase(uint32_t address, uint32_t size_bytes) {
-  std::fill_n(data_.begin() + address, size_bytes, std::byte{0xFF});
+  std::fill_n(data_.At(address, size_bytes), size_bytes, std::byte{0xFF});
   ClearWeak(address, size_bytes);
   for (uint32_t u = address / wear_unit_bytes_;
        u < (uint64_t{address} + size_bytes) / wear_unit_bytes_; ++u) {
@@ -108,14 +128,15 @@ void ChipArray::TearProgram(uint32_t address, std::span<const std::byte> data, d
   // 80 % of the bits reached by `progress` are firmly programmed, the rest are weak.
   const uint32_t firm = Threshold(progress * 0.8);
   const uint32_t reached = Threshold(progress);
+  std::byte* cells = data_.At(address, data.size());
   for (size_t i = 0; i < data.size(); ++i) {
     const uint32_t pos = static_cast<uint32_t>(address + i);
-    const uint8_t old_value = static_cast<uint8_t>(data_[pos]);
+    const uint8_t old_value = static_cast<uint8_t>(cells[i]);
     const uint8_t to_clear = old_value & ~static_cast<uint8_t>(data[i]);
     if (to_clear == 0) continue;
     const uint8_t firm_mask = RandomMask(rng, firm) & to_clear;
     const uint8_t weak_mask = RandomMask(rng, reached) & to_clear & ~firm_mask;
-    data_[pos] = static_cast<std::byte>(old_value & ~firm_mask);
+    cells[i] = static_cast<std::byte>(old_value & ~firm_mask);
     if (weak_mask != 0 && unstable_cells_) {
       WeakChunk(pos / kWeakChunkBytes)[pos % kWeakChunkBytes] |= weak_mask;
     }
@@ -126,15 +147,16 @@ void ChipArray::TearErase(uint32_t address, uint32_t size_bytes, double progress
                           SeededRandom& rng) {
   constexpr double kPreProgramShare = 0.4;  // Share of tSE spent pre-programming to 00h.
   ClearWeak(address, size_bytes);
+  std::byte* cells = data_.At(address, size_bytes);
   if (progress < kPreProgramShare) {
     // Pre-program sweeps the block in address order; the cells at the sweep front are
     // half-programmed.
     const uint32_t front = static_cast<uint32_t>(size_bytes * (progress / kPreProgramShare));
-    std::fill_n(data_.begin() + address, front, std::byte{0x00});
+    std::fill_n(cells, front, std::byte{0x00});
     const uint32_t fuzzy_end = std::min(size_bytes, front + 64);
     for (uint32_t i = front; i < fuzzy_end; ++i) {
       const uint32_t pos = address + i;
-      const uint8_t weak = static_cast<uint8_t>(data_[pos]) & rng.Byte();
+      const uint8_t weak = static_cast<uint8_t>(cells[i]) & rng.Byte();
       if (weak != 0 && unstable_cells_)
         WeakChunk(pos / kWeakChunkBytes)[pos % kWeakChunkBytes] |= weak;
     }
@@ -146,7 +168,7 @@ void ChipArray::TearErase(uint32_t address, uint32_t size_bytes, double progress
     for (uint32_t i = 0; i < size_bytes; ++i) {
       const uint32_t pos = address + i;
       const uint8_t value = RandomMask(rng, set);
-      data_[pos] = static_cast<std::byte>(value);
+      cells[i] = static_cast<std::byte>(value);
       const uint8_t weak = RandomMask(rng, weak_threshold);
       if (weak != 0 && unstable_cells_)
         WeakChunk(pos / kWeakChunkBytes)[pos % kWeakChunkBytes] |= weak;
@@ -161,9 +183,10 @@ void ChipArray::TearErase(uint32_t address, uint32_t size_bytes, double progress
 
 void ChipArray::ClearRandomBits(uint32_t address, uint32_t size_bytes, uint64_t bits,
                                 SeededRandom& rng) {
+  std::byte* cells = data_.At(address, size_bytes);
   for (uint64_t i = 0; i < bits; ++i) {
-    const uint32_t pos = address + static_cast<uint32_t>(rng.Below(size_bytes));
-    data_[pos] &= static_cast<std::byte>(~(1u << rng.Below(8)));
+    const uint32_t offset = static_cast<uint32_t>(rng.Below(size_bytes));
+    cells[offset] &= static_cast<std::byte>(~(1u << rng.Below(8)));
   }
 }
 
@@ -188,7 +211,7 @@ Status ChipArray::RestoreEraseCounts(std::span<const uint64_t> counts) {
 
 Status ChipArray::Restore(std::span<const std::byte> image) {
   if (image.size() != data_.size()) return Status::InvalidArgument();
-  std::copy(image.begin(), image.end(), data_.begin());
+  std::copy(image.begin(), image.end(), data_.At(0, data_.size()));
   weak_.clear();
   return Status::Ok();
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <span>
 #include <unordered_map>
@@ -13,12 +14,33 @@
 
 namespace flashrig::driver::internal {
 
+// Bytes that start erased (FFh) without costing memory until used: allocated zeroed
+// (calloc, whose big blocks the OS maps lazily) and set to FFh one block at a time on
+// first access, so a 256 MiB part a test touches in two places costs two blocks.
+class ErasedCells {
+ public:
+  explicit ErasedCells(uint32_t size_bytes);
+  uint32_t size() const { return size_; }
+  // [address, address + length), readied. REQUIRES: in bounds.
+  std::byte* At(uint32_t address, uint64_t length) const;
+  std::span<const std::byte> All() const { return {At(0, size_), size_}; }
+
+ private:
+  static constexpr uint32_t kBlockBytes = 64 * 1024;
+  struct Free {
+    void operator()(std::byte* p) const { std::free(p); }
+  };
+  std::unique_ptr<std::byte[], Free> bytes_;
+  uint32_t size_;
+  mutable std::vector<bool> ready_;  // Per block: set to FFh yet.
+};
+
 class ChipArray {
  public:
   // `wear_unit_bytes`: the smallest erase unit; wear is counted per unit.
   ChipArray(uint32_t size_bytes, uint32_t wear_unit_bytes, uint64_t noise_seed);
 
-  uint32_t size_bytes() const { return static_cast<uint32_t>(data_.size()); }
+  uint32_t size_bytes() const { return data_.size(); }
   // Whether torn operations leave weak (unstable-reading) cells. Default true.
   void set_unstable_cells(bool enabled) { unstable_cells_ = enabled; }
   uint32_t wear_unit_bytes() const { return wear_unit_bytes_; }
@@ -50,7 +72,8 @@ class ChipArray {
   // Restarts the noise of unstable cells from `seed`.
   void ReseedNoise(uint64_t seed) { noise_ = SeededRandom(seed); }
 
-  std::span<const std::byte> contents() const { return data_; }
+  // Readies every block: the whole array's memory is used from then on.
+  std::span<const std::byte> contents() const { return data_.All(); }
   // kInvalidArgument if the size differs. Clears weak cells.
   Status Restore(std::span<const std::byte> image);
   bool has_weak_cells() const { return !weak_.empty(); }
@@ -60,7 +83,7 @@ class ChipArray {
   std::vector<uint8_t>& WeakChunk(uint32_t chunk_index);
   void ClearWeak(uint32_t address, uint32_t size_bytes);
 
-  std::vector<std::byte> data_;
+  ErasedCells data_;
   uint32_t wear_unit_bytes_;
   std::vector<uint64_t> erase_counts_;
   // Weak-bit masks per 4 KiB chunk, only for chunks that have any (usually none).

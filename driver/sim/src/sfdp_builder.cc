@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "flashrig/driver/spinor/sfdp.h"
+#include "flashrig/driver/sfdp/sfdp_bfpt.h"
 #include "flashrig/driver/spinor/spi_nor_opcodes.h"
 
 namespace flashrig::driver {

@@ -26,7 +26,9 @@ SimulatedSpiNorChip::SimulatedSpiNorChip(const ChipModel& model, VirtualClock& c
       rng_(options.seed),
       page_buffer_(model.page_bytes, std::byte{0xFF}) {
   array_->set_unstable_cells(options.unstable_torn_cells);
-  if (model_.has_sfdp) sfdp_ = BuildSfdp(model_);
+  // A part made from a real chip's table answers with those bytes; others with a table
+  // generated from the model.
+  if (model_.has_sfdp) sfdp_ = model_.sfdp_image.empty() ? BuildSfdp(model_) : model_.sfdp_image;
   SeededRandom id_rng(options.seed * 0x9E3779B97F4A7C15ull + 7);
   for (auto& b : unique_id_) b = static_cast<std::byte>(id_rng.Byte());
 }

@@ -1,69 +1,48 @@
-// SpiNorParams from SFDP or from a ChipModel, including the choice of 4-byte method.
+// SpiNorParams from a ChipModel, including the choice of 4-byte method.
 #include "flashrig/driver/spinor/spi_nor_params.h"
 
 #include <algorithm>
-
-#include "flashrig/driver/spinor/spi_nor_opcodes.h"
+#include <cstdio>
 
 namespace flashrig::driver {
+namespace {
+
+// Erase ops usable with dedicated 4-byte opcodes; the others are noted as not used.
+std::vector<SpiNorEraseOp> FourByteEraseOps(const std::vector<SpiNorEraseOp>& all,
+                                            std::vector<PartNote>* notes) {
+  std::vector<SpiNorEraseOp> out;
+  for (const SpiNorEraseOp& e : all) {
+    if (e.opcode_4b != 0) {
+      out.push_back(e);
+    } else if (notes != nullptr) {
+      char text[160];
+      std::snprintf(text, sizeof(text),
+                    "erase_types: %u KiB (%02Xh) not used: it has no 4-byte-address opcode, "
+                    "and the part is driven with 4-byte opcodes",
+                    e.size_bytes / 1024, e.opcode);
+      notes->push_back(
+          {.kind = PartNote::Kind::kIgnored, .field = PartField::kEraseTypes, .text = text});
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 const char* ParamSourceName(ParamSource source) {
-  return source == ParamSource::kSfdp ? "SFDP" : "database";
+  switch (source) {
+    case ParamSource::kSfdp:
+      return "SFDP";
+    case ParamSource::kDatabase:
+      return "database";
+    case ParamSource::kNone:
+      break;
+  }
+  return "none";
 }
 
-Result<SpiNorParams> ParamsFromSfdp(const SfdpParams& sfdp, bool prefer_4byte_opcodes) {
-  if (sfdp.size_bytes > (uint64_t{1} << 31)) return Status::Unimplemented();
-  SpiNorParams p;
-  p.size_bytes = static_cast<uint32_t>(sfdp.size_bytes);
-  p.page_bytes = sfdp.page_bytes;
-  for (const SfdpEraseType& e : sfdp.erase_types) {
-    if (e.size_bytes == 0) continue;
-    const bool timed = e.typical_us != 0;
-    const uint64_t default_max =
-        kDefaultEraseMaxUsPer4K * std::max<uint64_t>(1, e.size_bytes / 4096);
-    p.erase_ops.push_back({.size_bytes = e.size_bytes,
-                           .opcode = e.opcode,
-                           .opcode_4b = spi_nor::To4ByteOpcode(e.opcode),
-                           .typical_us = timed ? e.typical_us : default_max / 10,
-                           .max_us = timed ? e.max_us : default_max});
-  }
-  std::sort(
-      p.erase_ops.begin(), p.erase_ops.end(),
-      [](const SpiNorEraseOp& a, const SpiNorEraseOp& b) { return a.size_bytes < b.size_bytes; });
-  // Two slots with the same size: keep the first (standard opcodes come first).
-  p.erase_ops.erase(std::unique(p.erase_ops.begin(), p.erase_ops.end(),
-                                [](const SpiNorEraseOp& a, const SpiNorEraseOp& b) {
-                                  return a.size_bytes == b.size_bytes;
-                                }),
-                    p.erase_ops.end());
-  p.program_typical_us =
-      sfdp.program_typical_us ? sfdp.program_typical_us : kDefaultProgramMaxUs / 10;
-  p.program_max_us = sfdp.program_max_us ? sfdp.program_max_us : kDefaultProgramMaxUs;
-  p.chip_erase_typical_us =
-      sfdp.chip_erase_typical_us ? sfdp.chip_erase_typical_us : kDefaultChipEraseMaxUs / 10;
-  p.chip_erase_max_us = sfdp.chip_erase_max_us ? sfdp.chip_erase_max_us : kDefaultChipEraseMaxUs;
-  // Without DWORD 16 we cannot know; 66h/99h is near universal and harmless if ignored.
-  p.soft_reset_6699 = sfdp.bfpt_dwords < 16 || (sfdp.soft_reset_methods & kSfdpSoftReset6699);
-  if (p.size_bytes <= (1u << 24)) return p;
-
-  const uint8_t enter = sfdp.enter_4byte_methods;
-  const bool opcodes_map = std::all_of(p.erase_ops.begin(), p.erase_ops.end(),
-                                       [](const SpiNorEraseOp& e) { return e.opcode_4b != 0; });
-  const bool has_opcodes = (enter & kSfdpEnter4ByteDedicatedOpcodes) && opcodes_map;
-  const bool has_mode = enter & (kSfdpEnter4ByteB7 | kSfdpEnter4ByteWrenB7);
-  if (has_opcodes && (prefer_4byte_opcodes || !has_mode)) {
-    p.addressing = Addressing::k4ByteOpcodes;
-  } else if (enter & kSfdpEnter4ByteB7) {
-    p.addressing = Addressing::kEnter4Byte;
-  } else if (enter & kSfdpEnter4ByteWrenB7) {
-    p.addressing = Addressing::kEnter4ByteWithWren;
-  } else {
-    return Status::Unimplemented();
-  }
-  return p;
-}
-
-Result<SpiNorParams> ParamsFromModel(const ChipModel& model, bool prefer_4byte_opcodes) {
+Result<SpiNorParams> ParamsFromModel(const ChipModel& model, bool prefer_4byte_opcodes,
+                                     std::vector<PartNote>* notes) {
   if (model.erase_types.empty() || model.size_bytes == 0) return Status::InvalidArgument();
   SpiNorParams p;
   p.size_bytes = model.size_bytes;
@@ -82,12 +61,16 @@ Result<SpiNorParams> ParamsFromModel(const ChipModel& model, bool prefer_4byte_o
   p.write_status_typical_us = model.write_status.typical_us;
   p.write_status_max_us = model.write_status.max_us;
   if (model.size_bytes <= (1u << 24)) return p;
-  const bool opcodes = model.has_4byte_opcodes &&
-                       std::all_of(p.erase_ops.begin(), p.erase_ops.end(),
-                                   [](const SpiNorEraseOp& e) { return e.opcode_4b != 0; });
+  // 4-byte opcodes need one for the sector (the smallest erase); larger types without
+  // one are dropped. Enter-4-byte mode keeps every type.
+  const bool opcodes = model.has_4byte_opcodes && p.erase_ops.front().opcode_4b != 0;
+  const bool some_opcodes =
+      model.has_4byte_opcodes && std::any_of(p.erase_ops.begin(), p.erase_ops.end(),
+                                             [](const SpiNorEraseOp& e) { return e.opcode_4b; });
   const bool mode = model.address_mode == AddressMode::k3Or4Byte;
-  if (opcodes && (prefer_4byte_opcodes || !mode)) {
+  if ((opcodes && (prefer_4byte_opcodes || !mode)) || (some_opcodes && !mode)) {
     p.addressing = Addressing::k4ByteOpcodes;
+    p.erase_ops = FourByteEraseOps(p.erase_ops, notes);
   } else if (mode) {
     p.addressing =
         model.enter_4byte_needs_wren ? Addressing::kEnter4ByteWithWren : Addressing::kEnter4Byte;

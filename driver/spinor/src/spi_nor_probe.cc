@@ -22,6 +22,97 @@ bool IsNoChipId(const std::array<uint8_t, 3>& id) {
          (id[0] == 0x00 && id[1] == 0x00 && id[2] == 0x00);
 }
 
+Result<std::vector<std::byte>> SpiNorFlash::ReadSfdpSpace() {
+  std::vector<std::byte> image;
+  // Header, then parameter headers, then the tables: three rounds reach the end. Reads
+  // are split like FAST_READs, for programmers with small buffers.
+  uint32_t need = kSfdpHeaderBytes;
+  for (int round = 0; round < 4 && need > image.size(); ++round) {
+    const size_t have = image.size();
+    image.resize(need);
+    for (size_t at = have; at < need; at += options_.read_chunk_bytes) {
+      const size_t n = std::min<size_t>(options_.read_chunk_bytes, need - at);
+      FLASHRIG_TRY(ReadSfdp(static_cast<uint32_t>(at), std::span(image).subspan(at, n)));
+    }
+    need = SfdpBytesNeeded(image);
+  }
+  return image;
+}
+
+namespace {
+
+// The entry of `database` this chip matches (by JEDEC ID and SFDP), into `info`.
+void MatchPart(const PartDatabase* database, ProbeInfo& info) {
+  if (database == nullptr) return;
+  const PartMatch match = database->FindForChip(info.jedec_id, info.sfdp_image);
+  if (match.part == nullptr) return;
+  info.part = *match.part;
+  info.part_match = match.how;
+  info.part_match_why = match.why;
+  if (match.part->sfdp_origin && match.part->sfdp_origin->overrides.any() && !match.same_table()) {
+    info.notes.push_back({.kind = PartNote::Kind::kIgnored,
+                          .text = "the part database's overrides for " + match.part->name +
+                                  " are for a different SFDP table (another BFPT revision or "
+                                  "length); not applied"});
+  }
+}
+
+// Parameters from the chip's own table, with the matched entry's overrides and fills.
+// nullopt (and info.sfdp_status / sfdp_error say why) if the table cannot give them.
+std::optional<SpiNorParams> ParamsFromChipTable(const SpiNorOptions& options, ProbeInfo& info) {
+  SfdpError error;
+  Result<Sfdp> decoded = DecodeSfdp(info.sfdp_image, &error);
+  info.sfdp_status = decoded.status();
+  if (!decoded.ok()) {
+    info.sfdp_error = error.message;
+    return std::nullopt;
+  }
+  info.sfdp = *decoded;
+  const SfdpDerivedPart derived = PartFromSfdp(*decoded);
+  const bool same_table =
+      info.part_match == PartMatch::How::kSameBfpt || info.part_match == PartMatch::How::kSameImage;
+  std::vector<PartNote> notes;
+  ChipModel model =
+      ResolveProbedPart(derived, info.part ? &*info.part : nullptr, same_table, &notes);
+  for (const PartNote& n : notes) {
+    if (n.kind == PartNote::Kind::kMissing) {
+      info.sfdp_status = Status::Unimplemented();
+      info.sfdp_error = n.text + " (no part database entry says otherwise)";
+      info.notes.insert(info.notes.end(), notes.begin(), notes.end());
+      return std::nullopt;
+    }
+  }
+  Result<SpiNorParams> p = ParamsFromModel(model, options.prefer_4byte_opcodes, &notes);
+  info.notes.insert(info.notes.end(), notes.begin(), notes.end());
+  if (!p.ok()) {
+    info.sfdp_status = p.status();
+    info.sfdp_error = p.status() == Status::Unimplemented() ? "no usable 4-byte addressing method"
+                                                            : "the table gives no usable geometry";
+    return std::nullopt;
+  }
+  // Without DWORD 16 we cannot know; 66h/99h is near universal and harmless if ignored.
+  const SfdpBfpt& bfpt = decoded->bfpt;
+  p->soft_reset_6699 = !bfpt.has_dword16 || (bfpt.soft_reset_methods & kSfdpSoftReset6699);
+  info.sfdp_status = Status::Ok();
+  info.sfdp_error = "";
+  info.sfdp_part = std::move(model);
+  return *p;
+}
+
+// Two 4 KiB sectors: enough to hold a driver for a chip nothing is known about.
+SpiNorParams PlaceholderParams() {
+  SpiNorParams p;
+  p.size_bytes = 8192;
+  p.erase_ops = {{.size_bytes = 4096, .opcode = 0x20, .typical_us = 50000, .max_us = 500000}};
+  p.program_typical_us = 500;
+  p.program_max_us = 5000;
+  p.chip_erase_typical_us = 60000000;
+  p.chip_erase_max_us = 600000000;
+  return p;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SpiNorFlash>> SpiNorFlash::Probe(SpiBus& bus, Clock& clock,
                                                         const PartDatabase* database,
                                                         const SpiNorOptions& options,
@@ -41,44 +132,26 @@ Result<std::unique_ptr<SpiNorFlash>> SpiNorFlash::Probe(SpiBus& bus, Clock& cloc
 
   FLASHRIG_TRY_ASSIGN(info.jedec_id, probe.ReadJedecId());
   if (IsNoChipId(info.jedec_id)) return Status::NotFound();
-  if (database != nullptr) {
-    if (const ChipModel* part = database->FindByJedecId(info.jedec_id)) info.part = *part;
-  }
-
-  std::optional<SpiNorParams> params;
   if (options.use_sfdp) {
-    std::vector<std::byte> image(8);
-    Status read = Status::Ok();
-    for (int round = 0; round < 3 && read.ok(); ++round) {
-      const uint32_t need = SfdpBytesNeeded(image);
-      if (round > 0 && need <= image.size()) break;
-      image.resize(std::max<size_t>(need, image.size()));
-      read = probe.ReadSfdp(0, image);
-    }
-    if (!read.ok()) return read;
-    const char* why = "";
-    Result<SfdpParams> parsed = ParseSfdp(image, &why);
-    info.sfdp_status = parsed.status();
-    info.sfdp_error = why;
-    if (parsed.ok()) {
-      info.sfdp = *parsed;
-      Result<SpiNorParams> p = ParamsFromSfdp(*parsed, options.prefer_4byte_opcodes);
-      if (p.ok()) {
-        params = *p;
-        info.source = ParamSource::kSfdp;
-      } else {
-        info.sfdp_status = p.status();
-        info.sfdp_error = "no usable 4-byte addressing method";
-      }
-    }
+    FLASHRIG_TRY_ASSIGN(info.sfdp_image, probe.ReadSfdpSpace());
   } else {
     info.sfdp_error = "SFDP disabled";
   }
+  MatchPart(database, info);
+  std::optional<SpiNorParams> params;
+  if (options.use_sfdp) {
+    params = ParamsFromChipTable(options, info);
+    if (params) info.source = ParamSource::kSfdp;
+  }
   if (!params && info.part) {
-    Result<SpiNorParams> p = ParamsFromModel(*info.part, options.prefer_4byte_opcodes);
+    Result<SpiNorParams> p = ParamsFromModel(*info.part, options.prefer_4byte_opcodes, &info.notes);
     if (!p.ok()) return p.status();
     params = *p;
     info.source = ParamSource::kDatabase;
+  }
+  if (!params && options.accept_unknown_part) {
+    params = PlaceholderParams();
+    info.source = ParamSource::kNone;
   }
   if (!params) return Status::NotFound();
   info.params = *params;

@@ -7,6 +7,7 @@
 #include "flashrig/hil/campaigns/endurance_campaign.h"
 #include "flashrig/hil/campaigns/power_loss_campaign.h"
 #include "flashrig/hil/report/latency_histogram.h"
+#include "qualify_sfdp.h"
 
 namespace flashrig::hil {
 namespace {
@@ -86,7 +87,8 @@ void CheckSfdpTimes(const driver::ChipModel& part, const json& s, RigReport& rep
   }
 }
 
-void CheckIdentity(const Rig& rig, RigReport& report, json& not_run, json& sfdp_timing) {
+void CheckIdentity(const Rig& rig, RigReport& report, json& not_run, json& sfdp_timing,
+                   json& sfdp_findings) {
   const driver::ChipModel& part = *rig.part;
   if (rig.identity.contains("jedec_id")) {
     const auto id = rig.identity["jedec_id"].get<std::vector<int>>();
@@ -97,22 +99,24 @@ void CheckIdentity(const Rig& rig, RigReport& report, json& not_run, json& sfdp_
   } else {
     not_run.push_back("identity/jedec: the target does not report a JEDEC ID");
   }
+  CheckSfdpAgainstPart(rig, report, not_run, sfdp_findings);
   if (rig.identity.contains("sfdp")) {
-    const json& s = rig.identity["sfdp"];
-    std::vector<uint32_t> want_erase;
-    for (const auto& e : part.erase_types) want_erase.push_back(e.size_bytes);
-    const auto got_erase = s.value("erase_sizes_bytes", std::vector<uint32_t>{});
-    const bool ok = s.value("size_bytes", 0u) == part.size_bytes &&
-                    s.value("page_bytes", 0u) == part.page_bytes && got_erase == want_erase;
-    report.AddCheck(
-        "qualify/identity/sfdp", ok,
-        fmt::format("SFDP: {} bytes, {}-byte pages, erase sizes {}; part JSON: {} "
-                    "bytes, {}-byte pages, erase sizes {}",
-                    s.value("size_bytes", 0u), s.value("page_bytes", 0u), fmt::join(got_erase, "/"),
-                    part.size_bytes, part.page_bytes, fmt::join(want_erase, "/")));
-    CheckSfdpTimes(part, s, report, sfdp_timing, not_run);
+    CheckSfdpTimes(part, rig.identity["sfdp"], report, sfdp_timing, not_run);
   } else {
-    not_run.push_back("identity/sfdp: the target does not report SFDP parameters");
+    not_run.push_back("identity/sfdp_timing: the target does not report SFDP parameters");
+  }
+}
+
+void CheckProtection(const Rig& rig, RigReport& report, json& not_run) {
+  if (rig.part->block_protect.bp_bit_positions.empty()) {
+    not_run.push_back("protection: the part file gives no block_protect layout");
+  } else if (rig.check_protection) {
+    const std::string why = rig.check_protection();
+    report.AddCheck(
+        "qualify/protection", why.empty(),
+        why.empty() ? "block-protect bits refused a program in the protected range" : why);
+  } else {
+    not_run.push_back("protection: the target cannot drive status registers");
   }
 }
 
@@ -206,27 +210,28 @@ Status QualifyCampaign::Run(CampaignContext& ctx, RigReport& report) {
   const driver::ChipModel& part = *rig.part;
   const uint64_t seed = ctx.config ? ctx.config->seed : 1;
   json not_run = json::array(), timing = json::array(), sfdp_timing = json::array();
+  json sfdp_findings = json::array();
   Status device = Status::Ok();
   const auto step = [&](double f, const char* what) { ctx.Progress(f, what); };
 
   step(0.0, "identity");
-  CheckIdentity(rig, report, not_run, sfdp_timing);
-  if (rig.check_protection) {
-    const std::string why = rig.check_protection();
-    report.AddCheck(
-        "qualify/protection", why.empty(),
-        why.empty() ? "block-protect bits refused a program in the protected range" : why);
-  } else {
-    not_run.push_back("protection: the target cannot drive status registers");
-  }
+  CheckIdentity(rig, report, not_run, sfdp_timing, sfdp_findings);
+  CheckProtection(rig, report, not_run);
 
   step(0.1, "timing");
   device = SampleTiming(rig, report, "program", part.page_bytes, part.page_program,
                         config_.timing_samples, timing);
+  const std::vector<uint32_t> used = rig.identity.value("erase_ops_bytes", std::vector<uint32_t>{});
   for (const auto& e : part.erase_types) {
     if (!device.ok() || ctx.StopRequested()) break;
     if (e.size_bytes > rig.flash->geometry().size_bytes) {
       not_run.push_back(fmt::format("timing/erase_{}: larger than the partition", e.size_bytes));
+      continue;
+    }
+    if (!used.empty() && std::find(used.begin(), used.end(), e.size_bytes) == used.end()) {
+      not_run.push_back(
+          fmt::format("timing/erase_{}: the driver does not use this erase type (no 4-byte opcode)",
+                      e.size_bytes));
       continue;
     }
     device =
@@ -263,6 +268,7 @@ Status QualifyCampaign::Run(CampaignContext& ctx, RigReport& report) {
                                {"vendor", part.vendor},
                                {"timing_source", TimingSourceName(rig.timing)},
                                {"identity", rig.identity},
+                               {"sfdp", sfdp_findings},
                                {"sfdp_timing", sfdp_timing},
                                {"timing", timing},
                                {"not_run", not_run}};

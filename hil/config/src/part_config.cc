@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "flashrig/hil/config/config_reader.h"
+#include "part_sfdp.h"
 
 namespace flashrig::hil {
 namespace {
@@ -62,8 +63,8 @@ bool HexByteValue(ConfigReader& r, const json& v, const std::string& pointer, ui
 }
 
 // {"typical_us", "max_us"} or {"typical_ms", "max_ms"}.
-void ReadTiming(ObjectReader& parent, std::string_view key, OpTiming* out) {
-  const json* v = parent.Child(key, true);
+void ReadTiming(ObjectReader& parent, std::string_view key, OpTiming* out, bool required = true) {
+  const json* v = parent.Child(key, required);
   if (v == nullptr) return;
   ObjectReader o(parent.reader(), *v, parent.PointerOf(key));
   if (!o.valid()) return;
@@ -91,8 +92,10 @@ void ReadTiming(ObjectReader& parent, std::string_view key, OpTiming* out) {
   o.Finish();
 }
 
-void ReadEraseTypes(ObjectReader& root, ChipModel* m) {
-  const json* v = root.Child("erase_types", true);
+// `times_optional`: a part with an SFDP image may leave an erase type's times (and
+// opcode_4b) to the table's erase type of the same size; they stay 0 here.
+void ReadEraseTypes(ObjectReader& root, ChipModel* m, bool times_optional) {
+  const json* v = root.Child("erase_types", !times_optional);
   if (v == nullptr) return;
   ConfigReader& r = root.reader();
   const std::string pointer = root.PointerOf("erase_types");
@@ -117,7 +120,8 @@ void ReadEraseTypes(ObjectReader& root, ChipModel* m) {
     const uint64_t scale = us ? 1 : 1000;
     uint64_t typical = 0;
     uint64_t max = 0;
-    if (o.Uint("typical" + suffix, &typical, {.min = 1, .required = true}) &&
+    const bool timed = !times_optional || o.Has("typical" + suffix) || o.Has("max" + suffix);
+    if (timed && o.Uint("typical" + suffix, &typical, {.min = 1, .required = true}) &&
         o.Uint("max" + suffix, &max, {.min = 1, .required = true})) {
       if (max < typical) {
         r.Error(o.PointerOf("max" + suffix), "expected max >= typical (" + std::to_string(typical) +
@@ -184,6 +188,9 @@ void ReadBlockProtect(ObjectReader& root, ChipModel* m) {
 
 void ReadModel(ObjectReader& root, ChipModel* m) {
   ConfigReader& r = root.reader();
+  // With an SFDP image only the identity is required; the table gives the rest.
+  const bool from_sfdp = ReadSfdpImageKeys(root, m);
+  const bool req = !from_sfdp;
   root.String("name", &m->name, true);
   root.String("vendor", &m->vendor, true);
   root.String("source", &m->source, true);
@@ -194,7 +201,7 @@ void ReadModel(ObjectReader& root, ChipModel* m) {
     }
   }
   HexByte(root, "legacy_device_id", &m->legacy_device_id, false);
-  if (root.Uint32("size_bytes", &m->size_bytes, {.min = 1, .required = true}) &&
+  if (root.Uint32("size_bytes", &m->size_bytes, {.min = 1, .required = req}) &&
       (!IsPowerOfTwo(m->size_bytes) || m->size_bytes > (1u << 31))) {
     r.Error(root.PointerOf("size_bytes"),
             "expected a power of two <= 2147483648, got " + std::to_string(m->size_bytes));
@@ -204,14 +211,14 @@ void ReadModel(ObjectReader& root, ChipModel* m) {
     r.Error(root.PointerOf("page_bytes"),
             "expected a power of two, got " + std::to_string(m->page_bytes));
   }
-  ReadEraseTypes(root, m);
-  ReadTiming(root, "page_program", &m->page_program);
-  ReadTiming(root, "chip_erase", &m->chip_erase);
+  ReadEraseTypes(root, m, from_sfdp);
+  ReadTiming(root, "page_program", &m->page_program, req);
+  ReadTiming(root, "chip_erase", &m->chip_erase, req);
   if (root.Has("write_status")) ReadTiming(root, "write_status", &m->write_status);
   root.Enum(
       "address_mode", &m->address_mode,
       {{"3-byte", driver::AddressMode::k3Byte}, {"3-or-4-byte", driver::AddressMode::k3Or4Byte}},
-      true);
+      req);
   root.Bool("has_4byte_opcodes", &m->has_4byte_opcodes);
   root.Bool("enter_4byte_needs_wren", &m->enter_4byte_needs_wren);
   if (const json* sr = root.Child("status_registers")) {
@@ -265,6 +272,9 @@ std::optional<ChipModel> ParsePartJson(const std::string& file, const std::strin
     ReadModel(root, &model);
   } catch (const json::exception& e) {
     reader.Error("", std::string("unexpected JSON value: ") + e.what());
+  }
+  if (errors->size() == before && model.sfdp_origin) {
+    CompleteFromSfdpImage(reader, file, doc, &model);
   }
   if (errors->size() != before) return std::nullopt;
   std::string why;

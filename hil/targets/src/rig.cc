@@ -43,29 +43,38 @@ nlohmann::json Identity(driver::SpiNorFlash& nor) {
   const driver::ProbeInfo& info = nor.info();
   nlohmann::json id = {{"jedec_id", std::vector<int>(info.jedec_id.begin(), info.jedec_id.end())},
                        {"params_source", info.sfdp ? "sfdp" : "database"}};
+  // The erase sizes the driver uses (a 4-byte-opcode part drops types without one).
+  std::vector<uint32_t> erase_ops;
+  for (const auto& e : nor.params().erase_ops) erase_ops.push_back(e.size_bytes);
+  id["erase_ops_bytes"] = erase_ops;
   if (info.sfdp) {
+    const driver::SfdpBfpt& b = info.sfdp->bfpt;
     std::vector<uint32_t> erase_sizes;
-    for (const auto& e : info.sfdp->erase_types) {
-      if (e.size_bytes != 0) erase_sizes.push_back(e.size_bytes);
+    for (const auto& e : b.erase_types) {
+      if (e.size_bytes != 0) erase_sizes.push_back(static_cast<uint32_t>(e.size_bytes));
     }
     std::sort(erase_sizes.begin(), erase_sizes.end());
     // BFPT DWORD 10 (erase times) and 11 (page program, chip erase), as the chip encodes
     // them: qualify compares them with the datasheet values.
     nlohmann::json erase_times = nlohmann::json::array();
-    for (const auto& e : info.sfdp->erase_types) {
+    for (const auto& e : b.erase_types) {
       if (e.size_bytes == 0 || e.typical_us == 0) continue;
       erase_times.push_back(
           {{"size_bytes", e.size_bytes}, {"typical_us", e.typical_us}, {"max_us", e.max_us}});
     }
-    id["sfdp"] = {{"size_bytes", info.sfdp->size_bytes},
-                  {"page_bytes", info.sfdp->page_bytes},
-                  {"erase_sizes_bytes", erase_sizes},
-                  {"erase_times", erase_times},
-                  {"page_program_typical_us", info.sfdp->program_typical_us},
-                  {"page_program_max_us", info.sfdp->program_max_us},
-                  {"chip_erase_typical_us", info.sfdp->chip_erase_typical_us},
-                  {"chip_erase_max_us", info.sfdp->chip_erase_max_us},
-                  {"version", fmt::format("{}.{}", info.sfdp->sfdp_major, info.sfdp->sfdp_minor)}};
+    id["sfdp"] = {
+        {"size_bytes", b.size_bytes},
+        {"page_bytes", b.page_bytes},
+        {"erase_sizes_bytes", erase_sizes},
+        {"erase_times", erase_times},
+        {"page_program_typical_us", b.program_typical_us},
+        {"page_program_max_us", b.program_max_us},
+        {"chip_erase_typical_us", b.chip_erase_typical_us},
+        {"chip_erase_max_us", b.chip_erase_max_us},
+        {"address_bytes", driver::SfdpAddressBytesName(b.address_bytes)},
+        {"bfpt_revision", fmt::format("{}.{}", b.major, b.minor)},
+        {"bfpt_dwords", b.dwords},
+        {"version", fmt::format("{}.{}", info.sfdp->header.major, info.sfdp->header.minor)}};
   } else {
     id["sfdp_error"] = info.sfdp_error;
   }
@@ -271,6 +280,7 @@ void WireRam(driver::RamFlash* ram, bool in_process, PartitionSpan p, TargetRigH
 void WireSpiNor(driver::SpiNorFlash* nor, PartitionSpan p, Rig& rig) {
   if (!rig.part && nor->info().part) rig.part = *nor->info().part;
   rig.identity = Identity(*nor);
+  rig.sfdp_image = nor->info().sfdp_image;
   rig.busy_total = [nor](driver::BusyKind kind) { return nor->busy_log().stats(kind).total; };
   if (rig.part) {
     const driver::ChipModel model = *rig.part;

@@ -213,10 +213,12 @@ TargetOpenResult OpenSim(const std::string& url, const TargetOptions& options) {
   if (std::string why = SharedSimState(url, *model, chip_options, query, &state); !why.empty()) {
     return Fail(why, true);
   }
-  // The simulated part is always known to its own database.
-  driver::PartDatabase with_self(
-      std::vector<driver::ChipModel>(parts->parts().begin(), parts->parts().end()));
-  if (with_self.FindByJedecId(model->jedec_id) == nullptr) with_self.Add(*model);
+  // The simulated part is always known to its own database, ahead of entries that share
+  // its name or JEDEC ID (the probe picks among those by the SFDP it returns).
+  driver::PartDatabase with_self({*model});
+  for (const driver::ChipModel& p : parts->parts()) {
+    if (p.name != model->name) with_self.Add(p);
+  }
   auto target = std::make_unique<SimTarget>(url, state);
   driver::ProbeInfo info;
   if (const Status s = target->Probe(with_self, options.spi_nor, &info); !s.ok()) {

@@ -31,7 +31,7 @@ class PluggableBus final : public SpiBus {
     plugged_ = false;
     fill_ = fill;
   }
-  // Corrupts byte `offset` of every SFDP answer (0x5A transactions); -1 = off.
+  // Corrupts the SFDP byte at this address in every SFDP answer (5Ah reads); -1 = off.
   int corrupt_sfdp_offset = -1;
 
  private:
@@ -45,8 +45,11 @@ class PluggableBus final : public SpiBus {
     Status st = inner_.Transfer(segments);
     if (corrupt_sfdp_offset >= 0 && segments[0].write[0] == std::byte{0x5A}) {
       const auto& out = segments.back().read;
-      if (static_cast<size_t>(corrupt_sfdp_offset) < out.size())
-        out[corrupt_sfdp_offset] ^= std::byte{0xFF};
+      const auto& cmd = segments[0].write;
+      const int address =
+          static_cast<int>(cmd[1]) << 16 | static_cast<int>(cmd[2]) << 8 | static_cast<int>(cmd[3]);
+      const int index = corrupt_sfdp_offset - address;
+      if (index >= 0 && static_cast<size_t>(index) < out.size()) out[index] ^= std::byte{0xFF};
     }
     return st;
   }
@@ -99,8 +102,8 @@ TEST_F(SpiNorFlashTest, ProbeSequenceAndResult) {
                                 "AB",                      // Release from deep power-down.
                                 "9F | <3",                 // JEDEC ID.
                                 "5A 00 00 00 | ~8 | <8",   // SFDP header...
-                                "5A 00 00 00 | ~8 | <16",  // ...parameter headers...
-                                "5A 00 00 00 | ~8 | <80",  // ...through the BFPT.
+                                "5A 00 00 08 | ~8 | <8",   // ...parameter headers...
+                                "5A 00 00 10 | ~8 | <64",  // ...the rest, through the BFPT.
                                 "05 | <1",                 // Not busy from before.
                                 "05 | <1",                 // Block protection.
                             }));
@@ -189,7 +192,7 @@ TEST_F(SpiNorFlashTest, CorruptSfdpFallsBackToDatabase) {
   ASSERT_NE(flash, nullptr);
   EXPECT_EQ(info_.source, ParamSource::kDatabase);
   EXPECT_EQ(info_.sfdp_status, Status::NotFound());
-  EXPECT_STREQ(info_.sfdp_error, "no SFDP signature");
+  EXPECT_EQ(info_.sfdp_error.rfind("no SFDP signature at byte 0", 0), 0u) << info_.sfdp_error;
   EXPECT_EQ(flash->geometry().size_bytes, 1u << 20);
   // Times come from the database now: exact typical values.
   EXPECT_EQ(flash->params().program_typical_us, 400u);

@@ -33,7 +33,7 @@ TEST(PartConfigTest, AllShippedPartsLoad) {
   driver::PartDatabase db;
   ConfigErrors errors;
   ASSERT_TRUE(LoadPartDirectory(PartsDir(), &db, &errors)) << FormatConfigErrors(errors);
-  ASSERT_EQ(db.parts().size(), 6u);
+  ASSERT_EQ(db.parts().size(), 25u);  // 6 from datasheets, 19 more from real chips' SFDP.
   for (const char* name :
        {"W25Q16JV", "W25Q128JV", "MX25L25645G", "GD25Q64C", "MT25QL256", "IS25LP128"}) {
     const driver::ChipModel* m = db.FindByName(name);
@@ -170,16 +170,18 @@ TEST(PartConfigTest, SchemaDescribesEveryKeyTheLoaderAccepts) {
   std::set<std::string> in_schema;
   SchemaPatterns(schema, schema, "", &in_schema);
   std::set<std::string> accepted;
-  for (const char* name :
-       {"w25q16jv", "w25q128jv", "mx25l25645g", "gd25q64c", "mt25ql256", "is25lp128"}) {
+  for (const auto& entry : std::filesystem::directory_iterator(PartsDir())) {
+    if (entry.path().extension() != ".json") continue;
+    const std::string name = entry.path().stem().string();
+    const std::string file = entry.path().string();  // sfdp_image is relative to it.
     ConfigErrors errors;
     auto doc = ShippedJson(name);
-    ASSERT_TRUE(ParsePartJson(name, doc.dump(), &errors, &accepted));
+    ASSERT_TRUE(ParsePartJson(file, doc.dump(), &errors, &accepted)) << FormatConfigErrors(errors);
     // The alternative unit spellings, so their keys are asked for too.
     doc["page_program"] = {{"typical_ms", 1}, {"max_ms", 3}};
     doc["erase_types"][0] = {
         {"size_bytes", 4096}, {"opcode", "0x20"}, {"typical_us", 1}, {"max_us", 2}};
-    ASSERT_TRUE(ParsePartJson(name, doc.dump(), &errors, &accepted)) << FormatConfigErrors(errors);
+    ASSERT_TRUE(ParsePartJson(file, doc.dump(), &errors, &accepted)) << FormatConfigErrors(errors);
   }
   for (const auto& key : accepted) {
     EXPECT_TRUE(in_schema.count(key)) << key << " is accepted but not in part.schema.json";

@@ -1,5 +1,6 @@
 // SimulatedSpiNorChip: a SPI NOR part modelled at the pins (an SpiDevice), byte by byte
-// inside CS# frames, from a ChipModel: command set, SFDP, status/WEL/BP rules, timing in
+// inside CS# frames, from a ChipModel: command set, SFDP (the model's sfdp_image, a real
+// chip's bytes, or a generated table), status/WEL/BP rules, timing in
 // virtual time, wear, power cuts and resets with torn effects. Wrap it in SpiDeviceBus to
 // give the driver an SpiBus; the MPSSE emulator and serprog server drive it directly.
 #pragma once

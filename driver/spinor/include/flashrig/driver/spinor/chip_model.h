@@ -1,10 +1,15 @@
 // ChipModel: the plain description of one SPI NOR part (identity, geometry, command-set
 // options, timings, protection and wear), loaded from configs/parts/<part>.json by hil/
-// and used by the simulated chip, the SFDP generator and the driver's part database.
+// and used by the simulated chip, the SFDP generator and the driver's part database. A
+// part may come from a real chip's SFDP image: then it records which fields its part file
+// gives over the table (the overrides that fix a table's errata).
 #pragma once
 
 #include <array>
+#include <bitset>
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +60,34 @@ struct WearModel {
   double stuck_bits_per_kcycle = 4.0;
 };
 
+// The fields of a ChipModel an SFDP table can give (named as in the part JSON).
+enum class PartField : uint8_t {
+  kSizeBytes,
+  kPageBytes,
+  kEraseTypes,
+  kPageProgram,
+  kChipErase,
+  kAddressMode,
+  kHas4ByteOpcodes,
+  kEnter4ByteNeedsWren,
+  kCount
+};
+inline constexpr size_t kPartFieldCount = static_cast<size_t>(PartField::kCount);
+using PartFieldSet = std::bitset<kPartFieldCount>;
+const char* PartFieldName(PartField field);  // "size_bytes", "erase_types", ...
+
+// How a part made from an SFDP image came about.
+struct SfdpPartOrigin {
+  std::string image_file{};  // As the part file names it ("sfdp/is25wp256.sfdp").
+  // Fields the part file gives itself; they override the table, here and when the probe
+  // meets a chip returning the same table.
+  PartFieldSet overrides{};
+  // Why, per overridden field (the part file's "sfdp_errata"); "" = not said.
+  std::array<std::string, kPartFieldCount> override_reasons{};
+  // What the table did not say (defaults used) and what of it was not used, one line each.
+  std::vector<std::string> notes{};
+};
+
 struct ChipModel {
   std::string name;                      // "W25Q128JV"; the part database key for humans.
   std::string vendor;                    // "Winbond".
@@ -80,8 +113,14 @@ struct ChipModel {
   uint8_t suspend_opcode = 0;  // 75h (Winbond), B0h (Macronix); 0 = no suspend.
   uint8_t resume_opcode = 0;
   bool has_unique_id = false;  // 4Bh + 4 dummy bytes -> 8 bytes.
-  bool has_sfdp = true;        // Answers 5Ah with a generated JESD216B table.
+  bool has_sfdp = true;        // Answers 5Ah (sfdp_image, else a generated JESD216B table).
   WearModel wear{};
+  // The SFDP space this part answers 5Ah with, from address 0. Empty = generated from the
+  // model (BuildSfdp).
+  std::vector<std::byte> sfdp_image{};
+  std::optional<SfdpPartOrigin> sfdp_origin{};  // Set when the part was made from sfdp_image.
+  // What a person still has to fill in from the datasheet (`flashrig parts new`).
+  std::vector<std::string> todo{};
 
   uint32_t smallest_erase_bytes() const {
     return erase_types.empty() ? 0 : erase_types.front().size_bytes;

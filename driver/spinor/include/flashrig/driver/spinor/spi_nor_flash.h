@@ -10,10 +10,12 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "flashrig/driver/flash/clock.h"
 #include "flashrig/driver/flash/flash.h"
 #include "flashrig/driver/flash/result.h"
+#include "flashrig/driver/sfdp/sfdp.h"
 #include "flashrig/driver/spinor/busy_log.h"
 #include "flashrig/driver/spinor/chip_model.h"
 #include "flashrig/driver/spinor/part_database.h"
@@ -35,6 +37,10 @@ struct SpiNorOptions {
   bool confirm_write_enable = true;
   // Try SFDP before the part database. false = database only.
   bool use_sfdp = true;
+  // A chip that answers RDID but whose parameters cannot be found (no usable SFDP, not in
+  // the part database) still gets a driver, with a placeholder geometry of two 4 KiB
+  // sectors and info().source == kNone, so its SFDP can be read (`flashrig sfdp dump`).
+  bool accept_unknown_part = false;
   // Parts over 16 MiB: dedicated 4-byte opcodes when available, else enter 4-byte mode.
   bool prefer_4byte_opcodes = true;
   // FAST_READ transaction size. > 0.
@@ -68,9 +74,17 @@ struct ProbeInfo {
   std::array<uint8_t, 3> jedec_id{};
   ParamSource source = ParamSource::kDatabase;
   Status sfdp_status = Status::NotFound();  // Why SFDP was not used (kOk if it was).
-  const char* sfdp_error = "not read";      // Static text; "" when SFDP was used.
-  std::optional<SfdpParams> sfdp{};
-  std::optional<ChipModel> part{};  // Database match by JEDEC ID, if any.
+  std::string sfdp_error = "not read";      // "" when SFDP was used.
+  std::vector<std::byte> sfdp_image{};      // The SFDP space as read (every counted table).
+  std::optional<Sfdp> sfdp{};               // It decoded.
+  std::optional<ChipModel> part{};          // The part database entry the chip matched.
+  PartMatch::How part_match = PartMatch::How::kNone;
+  std::string part_match_why{};  // Set when several entries share the JEDEC ID.
+  // The part as the chip's table describes it, with the entry's overrides applied.
+  std::optional<ChipModel> sfdp_part{};
+  // Every override applied, field filled in from the database, default used and table
+  // field ignored on the way to `params` (what `flashrig probe` prints).
+  std::vector<PartNote> notes{};
   SpiNorParams params{};
 };
 
@@ -121,6 +135,9 @@ class SpiNorFlash final : public Flash {
   Status EraseChip();
   // Reads `out.size()` bytes of SFDP space at `address`.
   Status ReadSfdp(uint32_t address, std::span<std::byte> out);
+  // Reads the SFDP space up to the end of the last table the counted parameter headers
+  // point to (SfdpBytesNeeded, at most kSfdpMaxBytes). A chip without SFDP gives 8 bytes.
+  Result<std::vector<std::byte>> ReadSfdpSpace();
 
  private:
   SpiNorFlash(const FlashGeometry& geometry, SpiBus& bus, Clock& clock,

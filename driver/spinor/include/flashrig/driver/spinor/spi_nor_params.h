@@ -1,5 +1,6 @@
-// SpiNorParams: what the SPI NOR driver needs to know about a part, built either from a
-// parsed SFDP table or from a part-database ChipModel.
+// SpiNorParams: what the SPI NOR driver needs to know about a part, built from a
+// ChipModel (the part database's, or the one a chip's SFDP table describes, see
+// sfdp_model.h), including the choice of 4-byte addressing method.
 #pragma once
 
 #include <cstdint>
@@ -7,11 +8,14 @@
 
 #include "flashrig/driver/flash/result.h"
 #include "flashrig/driver/spinor/chip_model.h"
-#include "flashrig/driver/spinor/sfdp.h"
+#include "flashrig/driver/spinor/sfdp_model.h"
 
 namespace flashrig::driver {
 
-enum class ParamSource : uint8_t { kSfdp, kDatabase };
+// kSfdp: the chip's own table (with part-database overrides where it has errata);
+// kDatabase: the part database alone; kNone: not identified (SpiNorOptions::
+// accept_unknown_part).
+enum class ParamSource : uint8_t { kSfdp, kDatabase, kNone };
 const char* ParamSourceName(ParamSource source);
 
 // How the driver reaches addresses (decided once at probe).
@@ -44,15 +48,13 @@ struct SpiNorParams {
   bool soft_reset_6699 = true;
 };
 
-// When the SFDP table omits a time, these conservative values are used.
-inline constexpr uint64_t kDefaultProgramMaxUs = 5000;
-inline constexpr uint64_t kDefaultEraseMaxUsPer4K = 500000;
-inline constexpr uint64_t kDefaultChipEraseMaxUs = 600000000;
-
-// `prefer_4byte_opcodes`: use dedicated 4-byte opcodes when the part has them (stateless,
-// survives a power cycle); otherwise enter 4-byte mode.
-//   kOk | kUnimplemented: > 4 GiB, or > 16 MiB without a usable 4-byte method
-Result<SpiNorParams> ParamsFromSfdp(const SfdpParams& sfdp, bool prefer_4byte_opcodes);
-Result<SpiNorParams> ParamsFromModel(const ChipModel& model, bool prefer_4byte_opcodes);
+// `prefer_4byte_opcodes`: use dedicated 4-byte opcodes when the part has them for its
+// smallest erase type (stateless, survives a power cycle); erase types without a 4-byte
+// opcode are then not used (as Linux masks them), each one noted in *notes (optional).
+// Otherwise enter 4-byte mode.
+//   kOk | kInvalidArgument: no erase type or size | kUnimplemented: > 16 MiB without a
+//   usable 4-byte method
+Result<SpiNorParams> ParamsFromModel(const ChipModel& model, bool prefer_4byte_opcodes,
+                                     std::vector<PartNote>* notes = nullptr);
 
 }  // namespace flashrig::driver

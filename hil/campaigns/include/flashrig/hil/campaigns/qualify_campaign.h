@@ -1,5 +1,6 @@
-// Qualify campaign: a flash-part qualification report — identity (JEDEC, SFDP) against
-// the part JSON, status/protection behaviour, tPP/tSE/tBE distributions against the
+// Qualify campaign: a flash-part qualification report — identity (JEDEC; the SFDP the chip
+// returns, byte for byte and field by field, with the part file's overrides explained)
+// against the part JSON, status/protection behaviour, tPP/tSE/tBE distributions against the
 // datasheet, read-back integrity across patterns, a sampled endurance run and a
 // power-loss run. One pass/fail check per item.
 #pragma once
@@ -18,7 +19,9 @@ class QualifyCampaign final : public Campaign {
   // the largest erase type the partition can hold.
   std::string CheckRig(const Rig& rig) const override;
 
-  // Figures: figures["qualify"] = {"part", "identity", "timing": [{"op", "size_bytes",
+  // Figures: figures["qualify"] = {"part", "identity", "sfdp": [{"field", "sfdp",
+  // "part_file", "status" (same | override | table silent | differs), "reason"}],
+  // "sfdp_timing": [...], "timing": [{"op", "size_bytes",
   // "typical_us", "max_us", "latency": ...}], "not_run": [...]}, plus the nested
   // "endurance" and "power_loss" figures of the sampled runs.
   Status Run(CampaignContext& ctx, RigReport& report) override;

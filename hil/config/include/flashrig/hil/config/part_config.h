@@ -1,7 +1,9 @@
 // Part descriptions: configs/parts/<part>.json -> driver::ChipModel, and the directory of
 // them -> driver::PartDatabase. Every mistake is reported with the file and JSON pointer
 // ("w25q16jv.json: /erase_types/1/size_bytes: expected a power of two, got 3000").
-// The format is described by configs/schema/part.schema.json.
+// The format is described by configs/schema/part.schema.json. A part file may name an
+// SFDP image ("sfdp_image", relative to the file): then the table gives geometry, times
+// and addressing, and the fields the file gives override it (docs/SFDP.md).
 #pragma once
 
 #include <optional>

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "flashrig/driver/flash/clock.h"
 #include "flashrig/driver/flash/flash.h"
@@ -100,6 +101,9 @@ struct Rig {
   // Identity facts for qualify; null = unknown. Keys a target may fill: "jedec_id"
   // ([3 bytes]), "sfdp": {"size_bytes", "page_bytes", "erase_sizes_bytes": [...]}.
   nlohmann::json identity{};
+  // The SFDP space the chip returned when it was probed (SPI NOR targets); qualify decodes
+  // it and compares it with the part file. Empty = not read.
+  std::vector<std::byte> sfdp_image{};
   // Exercises status-register / block-protect behaviour (set BP bits, see a program in
   // the protected range refused, clear them); "" = behaved, else what went wrong. Empty
   // function = the target cannot (RAM targets); qualify then lists it as not run.
