@@ -21,6 +21,7 @@ packages=(
   libcli11-dev libfmt-dev libspdlog-dev
   clang-format-14 python3 flashrom ccache
   umockdev libumockdev-dev
+  python3-jsonschema dpkg-dev
 )
 
 missing=()
