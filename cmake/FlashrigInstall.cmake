@@ -69,7 +69,16 @@ install(FILES ${PROJECT_BINARY_DIR}/flashrigConfig.cmake
               ${PROJECT_BINARY_DIR}/flashrigConfigVersion.cmake
         DESTINATION ${FLASHRIG_CMAKE_INSTALL_DIR})
 
-# pkg-config: every component library, highest layer first (static link order).
+# pkg-config: every component library, highest layer first (static link order). Static
+# libraries need fmt, libftdi1 and libusb at link time: plain Requires, so a plain
+# `pkg-config --libs flashrig` links (--static would also drag in libusb's -ludev).
+if(FLASHRIG_STATIC_LIBS)
+  set(FLASHRIG_PC_REQUIRES " fmt libftdi1 libusb-1.0")
+  set(FLASHRIG_PC_REQUIRES_PRIVATE "")
+else()
+  set(FLASHRIG_PC_REQUIRES "")
+  set(FLASHRIG_PC_REQUIRES_PRIVATE " fmt libftdi1 libusb-1.0")
+endif()
 set(FLASHRIG_PC_LIBS "")
 foreach(lib flashrig_hil_serprog flashrig_hil_campaigns flashrig_hil_targets
             flashrig_hil_report flashrig_hil_config flashrig_kvstore flashrig_driver_serprog

@@ -51,11 +51,10 @@ fi
 
 # pkg-config: the same program, compiled by hand.
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
-static=(); [[ $shared -gt 0 ]] || static=(--static)
 # shellcheck disable=SC2046
 g++ -O1 -o "$work/consumer-pc" "$repo/examples/consumer/main.cc" \
   -DFLASHRIG_PARTS_DIR="\"$(pkg-config --variable=datadir flashrig)/parts\"" \
-  $(pkg-config --cflags --libs "${static[@]}" flashrig) || fail "build with pkg-config flashrig"
+  $(pkg-config --cflags --libs flashrig) || fail "build with pkg-config flashrig"
 (cd "$work" && "$work/consumer-pc") >/dev/null || fail "the pkg-config build of the consumer failed"
 
 # Relocatable: the same tree under another name still finds its parts and libraries.

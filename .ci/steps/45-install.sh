@@ -27,9 +27,11 @@ mkdir -p "$work/shlibs/debian"
 printf 'Source: flashrig\n\nPackage: flashrig\nArchitecture: any\n' >"$work/shlibs/debian/control"
 needed="$(cd "$work/shlibs" && dpkg-shlibdeps -O "$work/root/usr/bin/flashrig" 2>/dev/null |
   sed 's/^shlibs:Depends=//' | tr ',' '\n' | sed 's/^ *//; s/ .*//' | sort -u)"
-for pkg in $needed; do
-  grep -qE "(^|, )$pkg( |,|$)" <<<"$depends" || { echo "45-install: .deb does not name $pkg" >&2; exit 1; }
-done
-echo "45-install: dpkg-shlibdeps finds $(echo $needed | wc -w) packages, all named"
+named="$(tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//' | sort -u)"
+if [[ "$needed" != "$named" ]]; then
+  echo "45-install: .deb names: $(echo $named); dpkg-shlibdeps finds: $(echo $needed)" >&2
+  exit 1
+fi
+echo "45-install: Depends names exactly the $(echo $needed | wc -w) packages dpkg-shlibdeps finds"
 (cd "$work" && "$work/root/usr/bin/flashrig" probe --target sim:w25q16jv | grep -q "EF 40 15")
 echo "45-install: unpacked .deb CLI finds its part database"
