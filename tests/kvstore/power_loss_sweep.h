@@ -80,6 +80,9 @@ struct PowerLossConfig {
   uint32_t full_compaction_every = 7;
   // Maximum number of live keys the engines are built for.
   uint32_t max_keys = 2048;
+  // If set, gets the whole flash image right after each cut, before recovery mounts it
+  // (kv_fuzz's seed corpus is made of these).
+  std::function<void(uint64_t cut, std::span<const std::byte> image)> on_cut_image{};
 };
 
 struct PowerLossResult {
