@@ -26,7 +26,11 @@ for f in bin/flashrig share/flashrig/parts/w25q128jv.json share/flashrig/schema/
 done
 
 run_cli() {  # PREFIX: the installed CLI, from an unrelated directory
-  (cd "$work" && "$1/bin/flashrig" parts) | grep -q W25Q128JV || fail "flashrig parts (in $1) lists no W25Q128JV"
+  (cd "$work" && "$1/bin/flashrig" parts) >"$work/parts.txt" || fail "flashrig parts failed (in $1)"
+  grep -q W25Q128JV "$work/parts.txt" || fail "flashrig parts (in $1) lists no W25Q128JV"
+  # From the installed tree, not from the source tree the binary was built from.
+  grep -qF "part(s) from $1/share/flashrig/parts" "$work/parts.txt" ||
+    fail "the parts did not come from $1/share/flashrig/parts: $(tail -1 "$work/parts.txt")"
   (cd "$work" && "$1/bin/flashrig" probe --target sim:w25q128jv) >"$work/probe.txt" ||
     fail "flashrig probe --target sim:w25q128jv failed (in $1)"
   grep -q "EF 40 18" "$work/probe.txt" || fail "probe printed no JEDEC ID: $(cat "$work/probe.txt")"

@@ -64,7 +64,9 @@ int SweepSeeds(const fs::path& out) {
   flashrig::kv::testing::PowerLossConfig config{
       .seed = 7, .ops = 120, .keys = 24, .max_value_bytes = 120, .stride = 4, .max_keys = 256};
   config.on_cut_image = [&](uint64_t cut, std::span<const std::byte> image) {
-    Write(out / ("sweep-" + std::to_string(cut) + ".bin"), kv_fuzz::RawImageInput(0, image, kOps));
+    // A cut index runs once per effect: the running count keeps the names apart.
+    Write(out / ("sweep-" + std::to_string(cut) + "-" + std::to_string(n) + ".bin"),
+          kv_fuzz::RawImageInput(0, image, kOps));
     ++n;
   };
   const auto result = flashrig::kv::testing::RunPowerLossSweep(
