@@ -3,4 +3,5 @@
 # budget: 1200
 set -euo pipefail
 FLASHRIG_BUILD_DIR=build-asan CXX=clang++ bash scripts/test.sh \
-  -DFLASHRIG_SANITIZE=address,undefined -DFLASHRIG_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
+  -DFLASHRIG_SANITIZE=address,undefined -DFLASHRIG_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug \
+  -DFLASHRIG_WERROR=ON

@@ -70,6 +70,8 @@ void RunParts(Context& ctx) {
                p.jedec_id[0], p.jedec_id[1], p.jedec_id[2], p.size_bytes / (1024 * 1024), erases,
                Origin(p));
   }
+  // Where they came from: an installed tree, the source tree, or --parts-dir.
+  fmt::print("{} part(s) from {}\n", parts.parts().size(), dir);
   if (!ok) Error(ctx, kExitBadInput, hil::FormatConfigErrors(errors));
 }
 

@@ -182,6 +182,14 @@ int Serve(const ServeArgs& args) {
     fmt::print(stderr, "serve: {}\n", error);
     return kExitDeviceError;
   }
+  if (!service->loopback_only()) {
+    // serprog has no authentication: the port is the chip.
+    fmt::print(stderr,
+               "serve: WARNING: listening on {}, which is not a loopback address: anyone who "
+               "can reach this port can read and write the chip. Leave out the host (or use "
+               "127.0.0.1) to serve this machine only.\n",
+               service->address());
+  }
   SayHowToConnect(args, target, paced, endpoint, *service);
   const Status served = ServeUntilSignal(*service, server);
   return FinishServing(args, target, *service, server, served);

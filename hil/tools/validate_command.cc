@@ -1,4 +1,4 @@
-// `flashrig validate CONFIG...`: checks campaign and rig files and prints every error with
+// `flashrig validate CONFIG...`: checks campaign, rig and part files and prints every error with
 // file, JSON pointer and expectation. Runs nothing.
 #include <fmt/format.h>
 
@@ -9,8 +9,9 @@ namespace flashrig::cli {
 
 void AddValidateCommand(CLI::App& app, Context& ctx) {
   static std::vector<std::string> files;
-  auto* cmd = app.add_subcommand("validate", "Check campaign and rig configs without running them");
-  cmd->add_option("configs", files, "Campaign or rig JSON files")->required();
+  auto* cmd =
+      app.add_subcommand("validate", "Check campaign, rig and part files without running anything");
+  cmd->add_option("configs", files, "Campaign, rig or part JSON files")->required();
   cmd->footer("Exit codes: 0 all valid, 2 at least one file has errors.");
   cmd->callback([&ctx] {
     size_t bad = 0;
@@ -19,7 +20,9 @@ void AddValidateCommand(CLI::App& app, Context& ctx) {
       hil::ConfigFileKind kind = hil::ConfigFileKind::kCampaign;
       if (hil::ValidateConfigFile(file, &errors, &kind)) {
         fmt::print("{}: ok ({})\n", file,
-                   kind == hil::ConfigFileKind::kCampaign ? "campaign" : "rig");
+                   kind == hil::ConfigFileKind::kCampaign ? "campaign"
+                   : kind == hil::ConfigFileKind::kPart   ? "part"
+                                                          : "rig");
       } else {
         ++bad;
         fmt::print(stderr, "{}", hil::FormatConfigErrors(errors));

@@ -303,6 +303,7 @@ std::string ReplayWithCut(const PowerLossConfig& c, const Workload& workload,
   scratch.CancelPowerCut();
   scratch.PowerOn();
   if (step == "cut") ++*cuts_tested;
+  if (step == "cut" && c.on_cut_image) c.on_cut_image(cut, ReadAll(scratch.flash()));
   const bool full = (cut + static_cast<uint64_t>(effect)) % c.full_compaction_every == 0;
   const bool external =
       c.after_mount_check_every != 0 && (cut - 1) % c.after_mount_check_every == 0;

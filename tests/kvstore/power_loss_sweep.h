@@ -88,6 +88,9 @@ struct PowerLossConfig {
   // The interop tests ask the real TicKV crate to read the recovered image here.
   std::function<std::string(TicKvEngine& engine, driver::Flash& flash)> after_mount_check{};
   uint32_t after_mount_check_every = 10;
+  // If set, gets the whole flash image right after each cut, before recovery mounts it
+  // (kv_fuzz's seed corpus is made of these).
+  std::function<void(uint64_t cut, std::span<const std::byte> image)> on_cut_image{};
 };
 
 struct PowerLossResult {

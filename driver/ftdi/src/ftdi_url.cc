@@ -62,6 +62,16 @@ std::string Hex4(uint16_t v) {
   return out;
 }
 
+// Whether ParseFtdiUrl reads `serial` back as this serial: printable, no ':' or '/', and
+// not 1-3 digits (those are read as an index).
+bool SerialRoundTrips(const std::string& serial) {
+  if (serial.empty() || (AllDigits(serial) && serial.size() <= 3)) return false;
+  for (char c : serial) {
+    if (c <= ' ' || c > '~' || c == ':' || c == '/') return false;
+  }
+  return true;
+}
+
 std::string ProductName(const FtdiDeviceInfo& d) {
   if (d.vendor_id == kFtdiVendorId) {
     switch (d.product_id) {
@@ -75,7 +85,9 @@ std::string ProductName(const FtdiDeviceInfo& d) {
         break;
     }
   }
-  return Hex4(d.product_id);
+  // "2232" and "4232" would read back as the FT2232/FT4232 names, not as hex.
+  const std::string hex = Hex4(d.product_id);
+  return hex == "2232" || hex == "4232" ? "0x" + hex : hex;
 }
 
 // Index of `devices[i]` among the devices with the same vendor and product ID.
@@ -88,6 +100,18 @@ uint32_t SameIdIndex(std::span<const FtdiDeviceInfo> devices, size_t i) {
     }
   }
   return index;
+}
+
+// The canonical URL of devices[i]: by serial if that names it alone, else by index.
+std::string CanonicalUrl(std::span<const FtdiDeviceInfo> devices, size_t i, uint8_t interface) {
+  FtdiDeviceInfo d = devices[i];
+  for (size_t j = 0; j < devices.size(); ++j) {
+    if (j != i && devices[j].vendor_id == d.vendor_id && devices[j].product_id == d.product_id &&
+        devices[j].strings_readable && devices[j].serial == d.serial) {
+      d.strings_readable = false;  // Two devices share the serial: only the index tells.
+    }
+  }
+  return FormatFtdiUrl(d, SameIdIndex(devices, i), interface);
 }
 
 std::string Describe(const FtdiDeviceInfo& d, const std::string& url) {
@@ -103,7 +127,7 @@ std::string AttachedList(std::span<const FtdiDeviceInfo> attached) {
   }
   std::string s = "attached:";
   for (size_t i = 0; i < attached.size(); ++i) {
-    s += "\n  " + Describe(attached[i], FormatFtdiUrl(attached[i], SameIdIndex(attached, i), 1));
+    s += "\n  " + Describe(attached[i], CanonicalUrl(attached, i, 1));
   }
   return s;
 }
@@ -111,7 +135,11 @@ std::string AttachedList(std::span<const FtdiDeviceInfo> attached) {
 }  // namespace
 
 Result<FtdiUrl> ParseFtdiUrl(std::string_view url, std::string* error) {
-  const std::string quoted = "'" + std::string(url) + "'";
+  // Appended piece by piece: `"'" + std::string(url) + "'"` makes GCC 12 at -O3 warn a
+  // false -Wrestrict in the inlined std::string operator+ (GCC bug 105329).
+  std::string quoted;
+  quoted.reserve(url.size() + 2);
+  quoted.append(1, '\'').append(url).append(1, '\'');
   if (url.substr(0, kScheme.size()) != kScheme) {
     return Fail(error, "bad FTDI URL " + quoted + ": must start with ftdi://");
   }
@@ -171,8 +199,9 @@ Result<FtdiUrl> ParseFtdiUrl(std::string_view url, std::string* error) {
 
 std::string FormatFtdiUrl(const FtdiDeviceInfo& device, uint32_t index, uint8_t interface) {
   const std::string vendor = device.vendor_id == kFtdiVendorId ? "ftdi" : Hex4(device.vendor_id);
-  const std::string which =
-      device.strings_readable && !device.serial.empty() ? device.serial : std::to_string(index);
+  const std::string which = device.strings_readable && SerialRoundTrips(device.serial)
+                                ? device.serial
+                                : std::to_string(index);
   return "ftdi://" + vendor + ":" + ProductName(device) + ":" + which + "/" +
          std::to_string(interface);
 }
@@ -183,7 +212,7 @@ std::vector<std::string> FtdiDeviceUrls(std::span<const FtdiDeviceInfo> devices)
     const uint8_t n = FtdiInterfaceCount(devices[i].chip_type);
     for (uint8_t iface = 1; iface <= n; ++iface) {
       if (FtdiInterfaceHasMpsse(devices[i].chip_type, iface)) {
-        urls.push_back(FormatFtdiUrl(devices[i], SameIdIndex(devices, i), iface));
+        urls.push_back(CanonicalUrl(devices, i, iface));
       }
     }
   }

@@ -102,7 +102,12 @@ void SerprogServer::ParamsComplete(std::vector<std::byte>& out) {
     const uint32_t rlen = serprog::LoadLe(params.subspan(3), 3);
     accept_data = data_needed_ <= options_.max_write_bytes && rlen <= options_.max_read_bytes;
   }
-  if (data_needed_ == 0) {
+  if (data_needed_ == 0 && command == Command::kOSpiOp && !accept_data) {
+    // slen 0 and rlen over the limit: nothing to skip, refuse now (reading rlen bytes
+    // into the max_read_bytes buffer would overrun it; found by serprog_fuzz).
+    ++counters_.rejected_commands;
+    Nak(out);
+  } else if (data_needed_ == 0) {
     Execute(out);
   } else {
     state_ = accept_data ? State::kData : State::kDiscard;

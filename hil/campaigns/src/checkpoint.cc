@@ -2,6 +2,7 @@
 #include "flashrig/hil/campaigns/checkpoint.h"
 
 #include "flashrig/hil/config/config.h"
+#include "flashrig/hil/config/config_reader.h"
 #include "flashrig/hil/report/report.h"
 
 namespace flashrig::hil {
@@ -27,8 +28,8 @@ Status CheckpointStore::Load(std::string* error) {
       return Status::DataLoss();
     }
     std::lock_guard lock(mu_);
-    shard_.index = j->at("shard").at("index").get<uint32_t>();
-    shard_.count = j->at("shard").at("count").get<uint32_t>();
+    shard_.index = static_cast<uint32_t>(JsonUint(j->at("shard").at("index"), UINT32_MAX));
+    shard_.count = static_cast<uint32_t>(JsonUint(j->at("shard").at("count"), UINT32_MAX));
     complete_ = j->at("complete").get<bool>();
     rigs_ = j->at("rigs");
     if (shard_.count == 0 || shard_.index >= shard_.count || !rigs_.is_object()) {
@@ -82,7 +83,8 @@ Status CheckpointStore::WriteLocked() {
                             {"complete", complete_},
                             {"updated_utc", UtcNow()},
                             {"rigs", rigs_}};
-  return WriteFileAtomic(path_, j.dump(1));
+  // replace: a rig name or path with invalid UTF-8 must not make dump() throw.
+  return WriteFileAtomic(path_, j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace flashrig::hil

@@ -5,9 +5,11 @@
 
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <thread>
 
 #include "flashrig/hil/campaigns/checkpoint.h"
+#include "flashrig/hil/config/config_reader.h"
 #include "flashrig/hil/report/html_report.h"
 #include "flashrig/hil/report/junit.h"
 #include "flashrig/hil/report/progress.h"
@@ -29,7 +31,11 @@ RunResult Error(int code, std::string message) {
 // The first chip-state generation this run writes: past any the checkpoint names.
 uint64_t NextChipStateGeneration(const json& state) {
   if (!state.is_object() || !state.contains("chip_state")) return 1;
-  return state["chip_state"].value("generation", uint64_t{0}) + 1;
+  const json& chip = state["chip_state"];
+  return (chip.is_object() && chip.contains("generation")
+              ? JsonUint(chip["generation"], std::numeric_limits<uint64_t>::max() - 1)
+              : 0) +
+         1;
 }
 
 // The opened rigs of a run, each with the campaign object that runs on it.
@@ -70,7 +76,9 @@ std::optional<RunResult> PrepareOutputDir(const CampaignConfig& config, const Op
     fs::remove(dir + "/" + stale, ec);
   }
   for (const auto& h : rigs.handles) PruneChipStates(dir, h->rig().name, UINT64_MAX);
-  if (!WriteFileAtomic(dir + "/config.json", config.resolved.dump(2) + "\n").ok()) {
+  if (!WriteFileAtomic(dir + "/config.json",
+                       config.resolved.dump(2, ' ', false, json::error_handler_t::replace) + "\n")
+           .ok()) {
     return Error(2, fmt::format("cannot write {}/config.json", dir));
   }
   return std::nullopt;
@@ -325,7 +333,8 @@ Status WriteReportFiles(const Report& report, const std::string& dir, std::strin
   std::error_code ec;
   fs::create_directories(dir, ec);
   const std::pair<const char*, std::string> files[] = {
-      {"report.json", ReportToJson(report).dump(2) + "\n"},
+      {"report.json",
+       ReportToJson(report).dump(2, ' ', false, json::error_handler_t::replace) + "\n"},
       {"junit.xml", RenderJunit(report)},
       {"report.html", RenderHtml(report)}};
   for (const auto& [name, content] : files) {

@@ -221,7 +221,9 @@ json ReadRigEntry(ConfigReader& reader, const json& entry, const std::string& po
     auto loaded = LoadRigFile(path, errors);
     if (!loaded) return json();
     rig = *loaded;
-    json resolved = *ReadJsonFile(path, errors);
+    std::optional<json> reread = ReadJsonFile(path, errors);
+    if (!reread) return json();  // The file changed since LoadRigFile read it.
+    json resolved = std::move(*reread);
     resolved.erase("$schema");
     resolved.erase("$comment");  // Inlined into config.json, where only the root may have one.
     resolved["name"] = rig.name;

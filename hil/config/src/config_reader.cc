@@ -2,9 +2,13 @@
 #include "flashrig/hil/config/config_reader.h"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace flashrig::hil {
 namespace {
+
+// 2^64, exactly representable: every integral double below it fits a uint64_t.
+constexpr double kTwoTo64 = 18446744073709551616.0;
 
 // "/rigs/0/name" -> "/rigs/*/name": the shape of a pointer, independent of array indices.
 std::string PointerPattern(const std::string& pointer) {
@@ -33,6 +37,27 @@ std::string UintExpectation(const UintRule& rule) {
 }
 
 }  // namespace
+
+uint64_t JsonUint(const nlohmann::json& value, uint64_t max) {
+  uint64_t n = 0;
+  bool ok = false;
+  if (value.is_number_unsigned()) {
+    n = value.get<uint64_t>();
+    ok = true;
+  } else if (value.is_number_integer()) {
+    ok = value.get<int64_t>() >= 0;
+    n = ok ? static_cast<uint64_t>(value.get<int64_t>()) : 0;
+  } else if (value.is_number_float()) {
+    const double d = value.get<double>();
+    ok = d >= 0 && d < kTwoTo64 && std::floor(d) == d;
+    n = ok ? static_cast<uint64_t>(d) : 0;
+  }
+  if (!ok || n > max) {
+    throw std::out_of_range("expected an integer in [0, " + std::to_string(max) + "], got " +
+                            DescribeJson(value));
+  }
+  return n;
+}
 
 std::string JsonPointerSegment(std::string_view key) {
   std::string out;
@@ -102,7 +127,7 @@ bool ObjectReader::Uint(std::string_view key, uint64_t* out, UintRule rule) {
   } else if (v->is_number_float()) {
     // 1e6 is a fine way to write a million; 1.5 is not an integer.
     const double d = v->get<double>();
-    if (d >= 0 && d < 1.8e19 && std::floor(d) == d) {
+    if (d >= 0 && d < kTwoTo64 && std::floor(d) == d) {
       n = static_cast<uint64_t>(d);
       ok = true;
     }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "flashrig/hil/config/config_reader.h"
+#include "installed_data.h"
 #include "part_sfdp.h"
 
 namespace flashrig::hil {
@@ -21,6 +22,9 @@ using driver::OpTiming;
 using nlohmann::json;
 
 bool IsPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+// Longest datasheet time a part file may give: one day, so _ms values times 1000 fit.
+constexpr uint64_t kMaxTimeUs = 86'400'000'000;
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -77,8 +81,9 @@ void ReadTiming(ObjectReader& parent, std::string_view key, OpTiming* out, bool 
     uint64_t typical = 0;
     uint64_t max = 0;
     const std::string suffix = ms ? "_ms" : "_us";
-    const bool ok_t = o.Uint("typical" + suffix, &typical, {.min = 1, .required = true});
-    const bool ok_m = o.Uint("max" + suffix, &max, {.min = 1, .required = true});
+    const UintRule rule = {.min = 1, .max = kMaxTimeUs / scale, .required = true};
+    const bool ok_t = o.Uint("typical" + suffix, &typical, rule);
+    const bool ok_m = o.Uint("max" + suffix, &max, rule);
     if (ok_t && ok_m) {
       if (max < typical) {
         o.reader().Error(o.PointerOf("max" + suffix), "expected max >= typical (" +
@@ -120,9 +125,9 @@ void ReadEraseTypes(ObjectReader& root, ChipModel* m, bool times_optional) {
     const uint64_t scale = us ? 1 : 1000;
     uint64_t typical = 0;
     uint64_t max = 0;
+    const UintRule rule = {.min = 1, .max = kMaxTimeUs / scale, .required = true};
     const bool timed = !times_optional || o.Has("typical" + suffix) || o.Has("max" + suffix);
-    if (timed && o.Uint("typical" + suffix, &typical, {.min = 1, .required = true}) &&
-        o.Uint("max" + suffix, &max, {.min = 1, .required = true})) {
+    if (timed && o.Uint("typical" + suffix, &typical, rule) && o.Uint("max" + suffix, &max, rule)) {
       if (max < typical) {
         r.Error(o.PointerOf("max" + suffix), "expected max >= typical (" + std::to_string(typical) +
                                                  "), got " + std::to_string(max));
@@ -252,20 +257,32 @@ void ReadModel(ObjectReader& root, ChipModel* m) {
   root.Finish();
 }
 
+// ValidateChipModel names ChipModel fields; most are spelled as in the file, these not.
+std::string PartFilePointer(const std::string& model_path) {
+  static const std::pair<const char*, const char*> kRenamed[] = {
+      {"status_read_opcodes", "/status_registers/read_opcodes"},
+      {"status_write_opcodes", "/status_registers/write_opcodes"},
+      {"suspend_opcode/resume_opcode", "/suspend"}};
+  for (const auto& [field, pointer] : kRenamed) {
+    if (model_path == field) return pointer;
+  }
+  // "erase_types/1/time": the times are members of the erase type itself.
+  const size_t time = model_path.rfind("/time");
+  if (time != std::string::npos && time + 5 == model_path.size()) {
+    return "/" + model_path.substr(0, time);
+  }
+  return "/" + model_path;
+}
+
 }  // namespace
 
 std::optional<ChipModel> ParsePartJson(const std::string& file, const std::string& text,
                                        ConfigErrors* errors, std::set<std::string>* accepted_keys) {
   ConfigReader reader(file, errors, accepted_keys);
   const size_t before = errors->size();
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    reader.Error("", std::string("not valid JSON: ") + e.what());
-    return std::nullopt;
-  }
-  ObjectReader root(reader, doc, "");
+  const std::optional<json> doc = ParseJsonText(file, text, errors);
+  if (!doc) return std::nullopt;
+  ObjectReader root(reader, *doc, "");
   if (!root.valid()) return std::nullopt;
   ChipModel model;
   try {
@@ -282,7 +299,7 @@ std::optional<ChipModel> ParsePartJson(const std::string& file, const std::strin
     // why is "path/inside: message" (or just a message); turn the path into a pointer.
     const size_t colon = why.find(": ");
     if (colon != std::string::npos && why.find(' ') > colon) {
-      reader.Error("/" + why.substr(0, colon), why.substr(colon + 2));
+      reader.Error(PartFilePointer(why.substr(0, colon)), why.substr(colon + 2));
     } else {
       reader.Error("", why);
     }
@@ -332,9 +349,11 @@ std::string DefaultPartsDirectory() {
   if (const char* src = std::getenv("FLASHRIG_SOURCE_DIR"); src != nullptr && *src != '\0') {
     return std::string(src) + "/configs/parts";
   }
+  if (std::string beside = PartsDirectoryBesideExecutable(); !beside.empty()) return beside;
 #ifdef FLASHRIG_DEFAULT_PARTS_DIR
   if (std::filesystem::is_directory(FLASHRIG_DEFAULT_PARTS_DIR)) return FLASHRIG_DEFAULT_PARTS_DIR;
 #endif
+  if (std::string prefix = PartsDirectoryUnderPrefix(); !prefix.empty()) return prefix;
   return "configs/parts";
 }
 

@@ -5,24 +5,11 @@
 
 #include "flashrig/hil/config/config.h"
 #include "flashrig/hil/config/config_reader.h"
+#include "flashrig/hil/config/part_config.h"
 #include "rig_config_internal.h"
 
 namespace flashrig::hil {
 namespace {
-
-// Line and column (1-based) of byte offset `pos` in `text`.
-std::pair<size_t, size_t> LineColumn(const std::string& text, size_t pos) {
-  size_t line = 1, col = 1;
-  for (size_t i = 0; i < pos && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return {line, col};
-}
 
 bool StartsWith(const std::string& s, std::string_view prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
@@ -122,21 +109,7 @@ std::optional<nlohmann::json> ReadJsonFile(const std::string& path, ConfigErrors
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    const auto [line, col] = LineColumn(text, e.byte == 0 ? 0 : e.byte - 1);
-    std::string what = e.what();
-    // nlohmann prefixes "[json.exception.parse_error.101] parse error at line ..: "; keep
-    // only the part after the last ": " that explains the problem.
-    const size_t cut = what.rfind(": ");
-    if (cut != std::string::npos) what = what.substr(cut + 2);
-    errors->push_back({path, "",
-                       "invalid JSON at line " + std::to_string(line) + ", column " +
-                           std::to_string(col) + ": " + what});
-    return std::nullopt;
-  }
+  return ParseJsonText(path, buffer.str(), errors);
 }
 
 void ParseRigObject(ConfigReader& reader, const nlohmann::json& json, const std::string& pointer,
@@ -178,6 +151,10 @@ bool ValidateConfigFile(const std::string& path, ConfigErrors* errors, ConfigFil
   if (json->is_object() && json->contains("kind")) {
     *kind = ConfigFileKind::kCampaign;
     return ParseCampaign(*json, path, errors).has_value();
+  }
+  if (json->is_object() && json->contains("jedec_id")) {
+    *kind = ConfigFileKind::kPart;
+    return LoadPartFile(path, errors).has_value();
   }
   *kind = ConfigFileKind::kRig;
   ConfigReader reader(path, errors);

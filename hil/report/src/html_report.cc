@@ -16,7 +16,8 @@ std::string Esc(const std::string& s) { return XmlEscape(s); }
 
 std::string Str(const json& j, const char* key) {
   if (!j.contains(key)) return "";
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+  return j[key].is_string() ? j[key].get<std::string>()
+                            : j[key].dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 double Num(const json& j, const char* key) {
@@ -196,7 +197,10 @@ std::string Qualify(const json& q) {
   if (!not_run.empty()) {
     s += "<p>Not run:</p><ul>";
     for (const auto& n : not_run)
-      s += "<li>" + Esc(n.is_string() ? n.get<std::string>() : n.dump()) + "</li>";
+      s += "<li>" +
+           Esc(n.is_string() ? n.get<std::string>()
+                             : n.dump(-1, ' ', false, json::error_handler_t::replace)) +
+           "</li>";
     s += "</ul>";
   }
   return s;
@@ -222,10 +226,18 @@ std::string RigSection(const RigReport& r) {
     }
   }
   s += "</table></details>";
-  if (r.figures.contains("throughput")) s += Throughput(r.figures["throughput"]);
-  if (r.figures.contains("qualify")) s += Qualify(r.figures["qualify"]);
-  if (r.figures.contains("endurance")) s += Endurance(r.figures["endurance"]);
-  if (r.figures.contains("power_loss")) s += PowerLoss(r.figures["power_loss"]);
+  // The figures of a hand-edited or foreign report.json may have any shape; nlohmann
+  // throws on the wrong one. The page still renders, saying which figures it skipped.
+  try {
+    std::string figures;
+    if (r.figures.contains("throughput")) figures += Throughput(r.figures["throughput"]);
+    if (r.figures.contains("qualify")) figures += Qualify(r.figures["qualify"]);
+    if (r.figures.contains("endurance")) figures += Endurance(r.figures["endurance"]);
+    if (r.figures.contains("power_loss")) figures += PowerLoss(r.figures["power_loss"]);
+    s += figures;
+  } catch (const json::exception& e) {
+    s += "<p><b>figures not shown: malformed in report.json (" + Esc(e.what()) + ")</b></p>";
+  }
   return s + "</section>";
 }
 
@@ -256,7 +268,8 @@ std::string RenderHtml(const Report& report) {
     s += "</p>";
   }
   for (const auto& r : report.rigs) s += RigSection(r);
-  s += "<section><h2>Configuration</h2><pre>" + Esc(report.config.dump(2)) +
+  s += "<section><h2>Configuration</h2><pre>" +
+       Esc(report.config.dump(2, ' ', false, json::error_handler_t::replace)) +
        "</pre></section></body></html>\n";
   return s;
 }

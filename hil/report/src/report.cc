@@ -6,6 +6,8 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <stdexcept>
 
 namespace flashrig::hil {
 namespace {
@@ -115,6 +117,16 @@ json ReportToJson(const Report& report) {
           {"rigs", rigs}};
 }
 
+// A non-negative integer <= max, as report.json stores them; anything else (1e30, -1,
+// "3") throws instead of converting with undefined behaviour.
+uint64_t UintIn(const json& v, uint64_t max) {
+  if (!v.is_number_unsigned() || v.get<uint64_t>() > max) {
+    throw std::out_of_range("expected an integer in [0, " + std::to_string(max) + "], got " +
+                            v.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+  return v.get<uint64_t>();
+}
+
 std::optional<Report> ReportFromJson(const json& j, std::string* error) {
   // nlohmann throws on type mismatches; the report is untrusted input here.
   std::string where = "/";
@@ -124,7 +136,8 @@ std::optional<Report> ReportFromJson(const json& j, std::string* error) {
       return std::nullopt;
     }
     where = "/format_version";
-    if (j.at("format_version").get<int>() != kReportFormatVersion) {
+    if (!j.at("format_version").is_number_integer() ||
+        j.at("format_version").get<int64_t>() != kReportFormatVersion) {
       *error = where + ": unsupported version " + j.at("format_version").dump();
       return std::nullopt;
     }
@@ -134,7 +147,7 @@ std::optional<Report> ReportFromJson(const json& j, std::string* error) {
     where = "/kind";
     r.kind = j.at("kind").get<std::string>();
     where = "/seed";
-    r.seed = j.at("seed").get<uint64_t>();
+    r.seed = UintIn(j.at("seed"), std::numeric_limits<uint64_t>::max());
     where = "/tool_version";
     r.tool_version = j.at("tool_version").get<std::string>();
     where = "/started_utc";
@@ -158,8 +171,8 @@ std::optional<Report> ReportFromJson(const json& j, std::string* error) {
       }
       rr.status = *status;
       rr.error = x.value("error", "");
-      rr.shard_index = x.at("shard").at("index").get<uint32_t>();
-      rr.shard_count = x.at("shard").at("count").get<uint32_t>();
+      rr.shard_index = static_cast<uint32_t>(UintIn(x.at("shard").at("index"), UINT32_MAX));
+      rr.shard_count = static_cast<uint32_t>(UintIn(x.at("shard").at("count"), UINT32_MAX));
       rr.duration_s = x.value("duration_s", 0.0);
       for (const auto& c : x.at("checks")) {
         rr.checks.push_back(
@@ -169,7 +182,7 @@ std::optional<Report> ReportFromJson(const json& j, std::string* error) {
       r.rigs.push_back(std::move(rr));
     }
     return r;
-  } catch (const json::exception& e) {
+  } catch (const std::exception& e) {  // json::exception, or UintIn's std::out_of_range.
     *error = where + ": " + e.what();
     return std::nullopt;
   }

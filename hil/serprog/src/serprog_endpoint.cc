@@ -1,9 +1,11 @@
 // Parsing and printing of serprog endpoint strings.
 #include "flashrig/hil/serprog/serprog_endpoint.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include <charconv>
+#include <string>
 
 namespace flashrig::hil {
 namespace {
@@ -19,6 +21,17 @@ bool ParseUnsigned(std::string_view text, uint64_t max, uint64_t* value) {
 }
 
 }  // namespace
+
+bool IsLoopbackAddress(std::string_view numeric_host) {
+  const std::string host(numeric_host);
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1) return false;
+  if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+  // ::ffff:127.x.y.z, an IPv4 loopback address on an IPv6 socket.
+  return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
 
 std::string SerprogEndpoint::ToString() const {
   switch (kind) {

@@ -106,11 +106,13 @@ bool SerprogService::OpenTcp(std::string* error) {
     ::inet_ntop(AF_INET6, &a->sin6_addr, host.data(), host.size());
     port_ = ntohs(a->sin6_port);
     address_ = fmt::format("tcp:[{}]:{}", host.data(), port_);
+    loopback_only_ = IsLoopbackAddress(host.data());
   } else {
     const auto* a = reinterpret_cast<const sockaddr_in*>(&bound);
     ::inet_ntop(AF_INET, &a->sin_addr, host.data(), host.size());
     port_ = ntohs(a->sin_port);
     address_ = fmt::format("tcp:{}:{}", host.data(), port_);
+    loopback_only_ = IsLoopbackAddress(host.data());
   }
   return true;
 }

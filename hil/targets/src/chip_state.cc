@@ -8,6 +8,7 @@
 
 #include "flashrig/driver/flash/image_file.h"
 #include "flashrig/hil/config/config.h"
+#include "flashrig/hil/config/config_reader.h"
 #include "flashrig/hil/report/report.h"
 
 namespace flashrig::hil {
@@ -29,6 +30,11 @@ std::string SafeName(const std::string& rig) {
 
 std::string Prefix(const std::string& rig) { return "chip-" + SafeName(rig) + "-"; }
 
+// Bounds on what a descriptor may claim, checked before anything is allocated: the
+// largest device flashrig drives (4 GiB) and one wear unit per 256 bytes of it.
+constexpr uint64_t kMaxImageBytes = uint64_t{1} << 32;
+constexpr uint64_t kMaxWearUnits = kMaxImageBytes / 256;
+
 }  // namespace
 
 std::optional<json> SaveChipState(const std::string& dir, const std::string& rig,
@@ -47,7 +53,9 @@ std::optional<json> SaveChipState(const std::string& dir, const std::string& rig
   }
   const json w = {
       {"format", "flashrig-wear"}, {"units", state.erase_counts.size()}, {"erase_counts", counts}};
-  if (!WriteFileAtomic(dir + "/" + wear, w.dump() + "\n").ok()) {
+  if (!WriteFileAtomic(dir + "/" + wear,
+                       w.dump(-1, ' ', false, json::error_handler_t::replace) + "\n")
+           .ok()) {
     *error = fmt::format("cannot write {}/{}", dir, wear);
     return std::nullopt;
   }
@@ -66,8 +74,8 @@ std::optional<ChipState> LoadChipState(const std::string& dir, const json& descr
   try {
     image = descriptor.at("image").get<std::string>();
     wear = descriptor.at("wear").get<std::string>();
-    image_bytes = descriptor.at("image_bytes").get<uint64_t>();
-    units = descriptor.at("wear_units").get<uint64_t>();
+    image_bytes = JsonUint(descriptor.at("image_bytes"), kMaxImageBytes);
+    units = JsonUint(descriptor.at("wear_units"), kMaxWearUnits);
   } catch (const std::exception& e) {
     *error = fmt::format("{}/checkpoint.json: chip_state: {}", dir, e.what());
     return std::nullopt;
@@ -87,14 +95,14 @@ std::optional<ChipState> LoadChipState(const std::string& dir, const json& descr
   }
   try {
     if (w->at("format").get<std::string>() != "flashrig-wear" ||
-        w->at("units").get<uint64_t>() != units) {
+        JsonUint(w->at("units")) != units) {
       throw std::runtime_error("format or unit count does not match the checkpoint");
     }
     state.erase_counts.assign(units, 0);
     for (const auto& [key, value] : w->at("erase_counts").items()) {
       const uint64_t index = std::stoull(key);
       if (index >= units) throw std::runtime_error("unit " + key + " out of range");
-      state.erase_counts[index] = value.get<uint64_t>();
+      state.erase_counts[index] = JsonUint(value);
     }
   } catch (const std::exception& e) {
     *error = fmt::format("{}/{}: not a valid wear file ({})", dir, wear, e.what());

@@ -2,20 +2,21 @@
 #include "flashrig/hil/targets/flash_image.h"
 
 #include <algorithm>
+#include <charconv>
 #include <vector>
 
 namespace flashrig::hil {
 namespace {
 
+// Decimal, or hex after "0x": the whole text, no sign, no spaces, no overflow. (Not
+// std::stoull base 0, which reads a leading 0 as octal: "0100" would be 64.)
 bool ParseNumber(const std::string& text, uint64_t* out) {
-  if (text.empty()) return false;
-  size_t used = 0;
-  try {
-    *out = std::stoull(text, &used, 0);
-  } catch (const std::exception&) {
-    return false;
-  }
-  return used == text.size() && text[0] != '-' && text[0] != '+';
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const char* begin = text.data() + (hex ? 2 : 0);
+  const char* end = text.data() + text.size();
+  if (begin == end) return false;
+  const auto [stop, ec] = std::from_chars(begin, end, *out, hex ? 16 : 10);
+  return ec == std::errc() && stop == end;
 }
 
 }  // namespace

@@ -83,6 +83,32 @@ TEST(FtdiUrlTest, Format_UsesSerialElseIndex) {
   EXPECT_EQ(FormatFtdiUrl(d, 0, 2), "ftdi://ftdi:2232:0/2");
 }
 
+// Regression (ftdi_url_fuzz's round-trip property): a canonical URL must name its own
+// device whatever the EEPROM's serial string holds, and a hex product ID must not read
+// back as a product name.
+TEST(FtdiUrlTest, DeviceUrls_ResolveToTheirOwnDeviceWhateverTheSerial) {
+  std::vector<FtdiDeviceInfo> devices;
+  for (const char* serial : {"A/B", "12", "x:y", "DUP", "DUP", "has space", "FT\x7f", ""}) {
+    devices.push_back(FakeFtdiPort::Ft232H(serial, static_cast<uint8_t>(devices.size() + 1)));
+  }
+  FtdiDeviceInfo other = FakeFtdiPort::Ft232H("OTHER", 40);
+  other.vendor_id = 0x1234;
+  other.product_id = 0x2232;  // Hex "2232" is also the name of the FT2232.
+  devices.push_back(other);
+  const std::vector<std::string> urls = FtdiDeviceUrls(devices);
+  ASSERT_EQ(urls.size(), devices.size());
+  for (size_t i = 0; i < urls.size(); ++i) {
+    std::string error;
+    auto r = ResolveFtdiUrl(Parse(urls[i]), devices, &error);
+    ASSERT_TRUE(r.ok()) << urls[i] << ": " << error;
+    EXPECT_EQ(r->address, devices[i].address) << urls[i];
+  }
+  EXPECT_EQ(urls[0], "ftdi://ftdi:232h:0/1");  // "A/B" cannot be in a URL.
+  EXPECT_EQ(urls[1], "ftdi://ftdi:232h:1/1");  // "12" would read as an index.
+  EXPECT_EQ(urls[3], "ftdi://ftdi:232h:3/1");  // Shared serial: the index tells.
+  EXPECT_EQ(urls[8], "ftdi://1234:0x2232:OTHER/1");
+}
+
 TEST(FtdiUrlTest, DeviceUrls_OnlyMpsseInterfaces) {
   FtdiDeviceInfo quad = FakeFtdiPort::Ft232H("Q1", 9);
   quad.product_id = kFt4232hProductId;

@@ -117,6 +117,19 @@ TEST_F(SerprogServerTest, OversizedSpiOpIsConsumedThenNaked) {
   EXPECT_TRUE(chip_.frames().empty());
 }
 
+// Regression (serprog_fuzz, heap-buffer-overflow): O_SPIOP with slen 0 and rlen over the
+// limit has no data to skip; it used to run and read rlen bytes into the 4096-byte buffer.
+TEST_F(SerprogServerTest, ReadOnlySpiOpOverTheReadLimitIsNaked) {
+  const uint64_t rejected = server_.counters().rejected_commands;
+  EXPECT_EQ(Send(Bytes({0x13, 0, 0, 0, 0x01, 0x10, 0x00, 0x00})), Bytes({kNak, kAck}));
+  EXPECT_EQ(Send(Bytes({0x13, 0, 0, 0, 0xFF, 0xFF, 0xFF})), Bytes({kNak}));
+  EXPECT_TRUE(chip_.frames().empty());
+  EXPECT_EQ(server_.counters().rejected_commands, rejected + 2);
+  EXPECT_EQ(server_.counters().spi_ops, 0u);
+  // At the limit it still runs: ACK and 4096 data bytes.
+  EXPECT_EQ(Send(Bytes({0x13, 0, 0, 0, 0x00, 0x10, 0x00})).size(), 1u + 4096u);
+}
+
 TEST_F(SerprogServerTest, SpiFrequencyZeroIsNakedOtherValuesEchoedOrFixed) {
   EXPECT_EQ(Send(Bytes({0x14, 0, 0, 0, 0})), Bytes({kNak}));
   EXPECT_EQ(Send(Bytes({0x14, 0x40, 0x42, 0x0F, 0x00})), Bytes({kAck, 0x40, 0x42, 0x0F, 0x00}));

@@ -129,12 +129,28 @@ TEST(PartConfigTest, CrossFieldRulesNameTheField) {
                                      "addressing"});
 }
 
+// ValidateChipModel speaks of ChipModel fields; the errors must point into the file.
+TEST(PartConfigTest, CrossFieldErrorsUseTheFilesPointers) {
+  nlohmann::json doc = ShippedJson("w25q16jv");
+  doc["status_registers"]["read_opcodes"] = {"0x35"};
+  EXPECT_EQ(Errors(doc), std::vector<std::string>{
+                             "w25q16jv.json: /status_registers/read_opcodes: expected 1 to 3 "
+                             "opcodes starting with 0x05"});
+  doc = ShippedJson("w25q16jv");
+  doc["status_registers"]["write_opcodes"] = {"0x01", "0x31", "0x11", "0x12"};
+  doc["status_registers"]["read_opcodes"] = {"0x05"};
+  const auto errors = Errors(doc);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind("w25q16jv.json: /status_registers/write_opcodes: ", 0), 0u)
+      << errors[0];
+}
+
 TEST(PartConfigTest, NotJsonAndMissingFile) {
   ConfigErrors errors;
   EXPECT_FALSE(ParsePartJson("x.json", "{\"name\": ", &errors));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].file, "x.json");
-  EXPECT_NE(errors[0].message.find("not valid JSON"), std::string::npos);
+  EXPECT_NE(errors[0].message.find("invalid JSON"), std::string::npos) << errors[0].message;
   errors.clear();
   EXPECT_FALSE(LoadPartFile("/nonexistent/part.json", &errors));
   ASSERT_EQ(errors.size(), 1u);

@@ -91,6 +91,20 @@ TEST(ReportTest, MalformedReportNamesThePointer) {
   EXPECT_FALSE(ReportFromJson(j, &error).has_value());
   EXPECT_EQ(error.rfind("/seed: ", 0), 0u) << error;
   EXPECT_FALSE(ReportFromJson(json::array(), &error).has_value());
+  // Numbers that nlohmann would convert with undefined behaviour are refused instead.
+  for (const json& bad : {json(1e30), json(-1), json(2.5)}) {
+    j = ReportToJson(Sample());
+    j["seed"] = bad;
+    EXPECT_FALSE(ReportFromJson(j, &error).has_value()) << bad;
+    EXPECT_EQ(error.rfind("/seed: expected an integer", 0), 0u) << error;
+    j = ReportToJson(Sample());
+    j["rigs"][0]["shard"]["count"] = bad;
+    EXPECT_FALSE(ReportFromJson(j, &error).has_value()) << bad;
+    EXPECT_EQ(error.rfind("/rigs/0: expected an integer", 0), 0u) << error;
+  }
+  j = ReportToJson(Sample());
+  j["rigs"][0]["shard"]["index"] = 4294967296;
+  EXPECT_FALSE(ReportFromJson(j, &error).has_value());
 }
 
 TEST(ReportTest, ExitCodesFollowTheWorstRig) {
@@ -150,6 +164,14 @@ TEST(HtmlReportTest, RendersAReportWithoutFigures) {
   for (auto& rig : r.rigs) rig.figures = json::object();
   r.rigs[0].figures["endurance"] = {{"curve", "not an array"}};
   EXPECT_NE(RenderHtml(r).find("</html>"), std::string::npos);
+  // Figures of the wrong shape (a hand-edited report.json) used to throw out of the
+  // renderer and abort `flashrig report`; now the page says what it skipped.
+  r.rigs[0].figures = {{"throughput", "text"}, {"qualify", {{"timing", 5}}}};
+  r.rigs[1].figures = {{"throughput", {{"raw", {{{"latency", {{"histogram", 3}}}}}}}}};
+  std::string html;
+  ASSERT_NO_THROW(html = RenderHtml(r));
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+  EXPECT_NE(html.find("figures not shown: malformed in report.json"), std::string::npos);
 }
 
 TEST(MergeTest, CombinesShardsAndRejectsOtherCampaigns) {

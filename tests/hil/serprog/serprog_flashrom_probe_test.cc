@@ -101,5 +101,29 @@ TEST(FlashromOverFtdiTest, FlashromProbesAndReadsAChipBehindTheEmulatedFt232h) {
   EXPECT_EQ(serve.Wait(10s), 0) << serve.output();
 }
 
+// serprog has no authentication: serving on a non-loopback address says so, loudly.
+TEST(ServeExposureTest, NonLoopbackAddressWarnsThatAnyoneCanReadAndWriteTheChip) {
+  const std::string target = "sim:" + SourceDir() + "/configs/parts/w25q16jv.json";
+  const std::string warning =
+      "not a loopback address: anyone who can reach this port can read and write the chip";
+  Subprocess exposed;
+  std::string error;
+  ASSERT_TRUE(exposed.Start(
+      {FLASHRIG_BINARY, "serve", "--serprog", "tcp:0.0.0.0:0", "--target", target}, &error))
+      << error;
+  EXPECT_TRUE(exposed.WaitForOutput("serprog: listening on tcp:0.0.0.0:", 20s)) << exposed.output();
+  EXPECT_NE(exposed.output().find("serve: WARNING: listening on tcp:0.0.0.0:"), std::string::npos)
+      << exposed.output();
+  EXPECT_NE(exposed.output().find(warning), std::string::npos) << exposed.output();
+  exposed.Signal(SIGINT);
+  EXPECT_EQ(exposed.Wait(10s), 0) << exposed.output();
+
+  Subprocess local;
+  ASSERT_FALSE(StartServe(local, target).empty());
+  EXPECT_EQ(local.output().find("WARNING"), std::string::npos) << local.output();
+  local.Signal(SIGINT);
+  EXPECT_EQ(local.Wait(10s), 0) << local.output();
+}
+
 }  // namespace
 }  // namespace flashrig::testing

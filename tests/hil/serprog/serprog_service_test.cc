@@ -123,6 +123,26 @@ TEST(SerprogEndpointTest, ParsesEveryFormAndNamesTheBadPart) {
   EXPECT_FALSE(ParseSerprogEndpoint("", &ep, &error));
 }
 
+TEST(SerprogEndpointTest, TellsLoopbackAddressesFromReachableOnes) {
+  for (const char* host : {"127.0.0.1", "127.200.0.9", "::1", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(IsLoopbackAddress(host)) << host;
+  }
+  for (const char* host : {"0.0.0.0", "::", "192.168.1.20", "10.0.0.1", "::ffff:10.0.0.1",
+                           "fe80::1", "128.0.0.1", "localhost", ""}) {
+    EXPECT_FALSE(IsLoopbackAddress(host)) << host;
+  }
+}
+
+TEST(SerprogServiceTest, ReportsWhetherItListensOnLoopbackOnly) {
+  {
+    RunningService running("tcp:0");
+    EXPECT_TRUE(running.service().loopback_only());
+  }
+  RunningService any("tcp:0.0.0.0:0");
+  EXPECT_EQ(any.service().address(), "tcp:0.0.0.0:" + std::to_string(any.service().port()));
+  EXPECT_FALSE(any.service().loopback_only());
+}
+
 TEST(SerprogServiceTest, ClientAndServerTalkOverLoopbackTcp) {
   RunningService running("tcp:0");
   ASSERT_NE(running.service().port(), 0);

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "flashrig/hil/campaigns/runner.h"
 #include "flashrig/hil/targets/chip_state.h"
@@ -136,6 +138,20 @@ TEST(ChipStateFileTest, DamagedStateFilesAreNamedInTheError) {
   fs::resize_file(dir / "chip-rig_one-5.bin", 100);
   EXPECT_FALSE(LoadChipState(dir.string(), *d, &why).has_value());
   EXPECT_NE(why.find("chip-rig_one-5.bin"), std::string::npos) << why;
+  // A descriptor's sizes are bounded before anything is allocated, and numbers must be
+  // integers in range (a hand-edited checkpoint used to allocate 8 * 10^18 bytes, or
+  // convert 1e30 with undefined behaviour).
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, nlohmann::json>>{{"wear_units", 1e18},
+                                                           {"wear_units", -1},
+                                                           {"image_bytes", 1e30},
+                                                           {"image_bytes", 2.5},
+                                                           {"wear_units", "4"}}) {
+    nlohmann::json bad = *d;
+    bad[key] = value;
+    EXPECT_FALSE(LoadChipState(dir.string(), bad, &why).has_value()) << key << " " << value;
+    EXPECT_NE(why.find("checkpoint.json: chip_state:"), std::string::npos) << why;
+  }
   PruneChipStates(dir.string(), "rig one", 6);
   EXPECT_FALSE(fs::exists(dir / "chip-rig_one-5.wear.json"));
   fs::remove_all(dir);

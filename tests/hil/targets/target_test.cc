@@ -181,7 +181,12 @@ TEST(FlashImageTest, ParseRange) {
   ASSERT_TRUE(ParseRange("16+32", 4096, &r, &error));
   EXPECT_EQ(r.start, 16u);
   EXPECT_EQ(r.length, 32u);
-  for (const char* bad : {"10", "0x200:0x100", "5:5", "0:4097", "a:b", "0+-1", "0x:1"}) {
+  // Leading zeros are decimal, as the help says (std::stoull's base 0 read them as octal).
+  ASSERT_TRUE(ParseRange("0100+010", 4096, &r, &error));
+  EXPECT_EQ(r.start, 100u);
+  EXPECT_EQ(r.length, 10u);
+  for (const char* bad : {"10", "0x200:0x100", "5:5", "0:4097", "a:b", "0+-1", "0x:1", " 1:2",
+                          "1: 2", "+1:2", "99999999999999999999+1", "0x1g:2"}) {
     EXPECT_FALSE(ParseRange(bad, 4096, &r, &error)) << bad;
     EXPECT_NE(error.find("range"), std::string::npos) << bad;
   }

@@ -35,10 +35,13 @@ struct FtdiUrl {
 Result<FtdiUrl> ParseFtdiUrl(std::string_view url, std::string* error = nullptr);
 
 // The canonical URL of an attached device: "ftdi://ftdi:232h:FT1ABCDE/1" when the serial
-// is readable, else "ftdi://ftdi:232h:<index>/1" with its index among same-ID devices.
+// is readable and reads back as a serial (printable, no ':' or '/', not 1-3 digits),
+// else "ftdi://ftdi:232h:<index>/1" with its index among same-ID devices. A hex product
+// ID that spells a product name is written "0x2232". ParseFtdiUrl reads it back.
 std::string FormatFtdiUrl(const FtdiDeviceInfo& device, uint32_t index, uint8_t interface);
 
-// Canonical URLs for every MPSSE interface of every listed device, in list order.
+// Canonical URLs for every MPSSE interface of every listed device, in list order; by
+// index where two same-ID devices share a serial. Each resolves to its own device.
 std::vector<std::string> FtdiDeviceUrls(std::span<const FtdiDeviceInfo> devices);
 
 // Picks the device `url` names among `attached`.

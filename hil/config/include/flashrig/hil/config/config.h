@@ -173,8 +173,9 @@ std::optional<CampaignConfig> ParseCampaign(const nlohmann::json& json, const st
                                             ConfigErrors* errors,
                                             std::set<std::string>* accepted_keys = nullptr);
 
-enum class ConfigFileKind : uint8_t { kCampaign, kRig };
-// Loads a campaign or a rig file (a campaign has "kind"); `*kind` says which it was.
+enum class ConfigFileKind : uint8_t { kCampaign, kRig, kPart };
+// Loads a campaign, rig or part file (a campaign has "kind", a part "jedec_id", anything
+// else is read as a rig); `*kind` says which it was.
 bool ValidateConfigFile(const std::string& path, ConfigErrors* errors, ConfigFileKind* kind);
 
 }  // namespace flashrig::hil

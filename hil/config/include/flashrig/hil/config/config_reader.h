@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -15,6 +16,23 @@
 #include "flashrig/hil/config/config_error.h"
 
 namespace flashrig::hil {
+
+// Deepest nesting of arrays/objects a config may have; deeper input is rejected before it
+// can exhaust the stack of anything that walks the document recursively.
+inline constexpr size_t kMaxJsonDepth = 64;
+
+// Parses JSON text and never throws. Every failure is one ConfigError for `file` at the
+// JSON pointer of the value being read: a syntax error (with line and column), a number
+// that overflows a double (1e400), invalid UTF-8 in a string, nesting deeper than
+// kMaxJsonDepth. Integers too large for 64 bits parse as doubles (the getters reject them).
+std::optional<nlohmann::json> ParseJsonText(const std::string& file, const std::string& text,
+                                            ConfigErrors* errors);
+
+// `value` as an unsigned integer <= max, for files flashrig wrote itself and reads back
+// (checkpoints, chip states), where a hand-edited number must not convert silently or
+// with undefined behaviour (nlohmann's get<uint32_t>() of 1e30 or -1). Integral doubles
+// (1e6) are fine. Throws std::out_of_range naming what it got otherwise.
+uint64_t JsonUint(const nlohmann::json& value, uint64_t max = std::numeric_limits<uint64_t>::max());
 
 // Escapes one RFC 6901 pointer segment ("a/b" -> "a~1b").
 std::string JsonPointerSegment(std::string_view key);

@@ -33,8 +33,10 @@ bool LoadPartDirectory(const std::string& directory, driver::PartDatabase* datab
                        ConfigErrors* errors);
 
 // Where the shipped parts live: $FLASHRIG_PARTS_DIR if set, else
-// $FLASHRIG_SOURCE_DIR/configs/parts, else the source tree this binary was built from,
-// else "configs/parts".
+// $FLASHRIG_SOURCE_DIR/configs/parts, else the installed share/flashrig/parts beside the
+// running executable (<bin>/../share/flashrig/parts), else the source tree this binary
+// was built from, else share/flashrig/parts under the configured install prefix, else
+// "configs/parts".
 std::string DefaultPartsDirectory();
 
 }  // namespace flashrig::hil

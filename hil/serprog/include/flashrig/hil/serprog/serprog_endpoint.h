@@ -27,6 +27,11 @@ struct SerprogEndpoint {
   std::string ToString() const;
 };
 
+// True if `numeric_host` (as inet_ntop prints it: "127.0.0.1", "::1", "::ffff:127.0.0.2")
+// is a loopback address, reachable only from this machine. False for "0.0.0.0", "::" and
+// every other address or text.
+bool IsLoopbackAddress(std::string_view numeric_host);
+
 // Parses `text`. On failure returns false and sets *error to a message that names the
 // bad part (e.g. "serprog endpoint 'tcp:99999': port must be 0..65535").
 bool ParseSerprogEndpoint(std::string_view text, SerprogEndpoint* endpoint, std::string* error);

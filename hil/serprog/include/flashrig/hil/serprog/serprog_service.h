@@ -59,6 +59,9 @@ class SerprogService {
   // Where clients go: "tcp:127.0.0.1:41234" (with the real port) or the pty slave path.
   const std::string& address() const { return address_; }
   uint16_t port() const { return port_; }  // kTcp: the bound port; 0 for a pty.
+  // False when a TCP listener is bound to a non-loopback address (0.0.0.0, ::, a LAN
+  // address): anyone who can reach the port can then read and write the chip.
+  bool loopback_only() const { return loopback_only_; }
   const SerprogServiceCounters& counters() const { return counters_; }
 
   // Feeds client bytes to `server` and sends its replies until `stop` becomes true
@@ -80,6 +83,7 @@ class SerprogService {
   SerprogServiceOptions options_;
   std::string address_;
   uint16_t port_ = 0;
+  bool loopback_only_ = true;
   int listen_fd_ = -1;  // kTcp
   int master_fd_ = -1;  // kPty
   int slave_fd_ = -1;   // kPty: held open so the master never sees a hang-up.
