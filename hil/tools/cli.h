@@ -31,5 +31,7 @@ void AddReportCommand(CLI::App& app, Context& ctx);
 void AddMergeCommand(CLI::App& app, Context& ctx);
 // kv: the KV engine on an image file (kv_command.cc).
 void AddKvCommand(CLI::App& app, Context& ctx);
+// slurm submit|resubmit|status|merge (slurm_command.cc).
+void AddSlurmCommand(CLI::App& app, Context& ctx);
 
 }  // namespace flashrig::cli

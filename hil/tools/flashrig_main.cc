@@ -2,8 +2,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.h"
-#include "flashrig/hil/targets/ftdi_target.h"
 #include "flashrig/hil/serprog/serprog_target.h"
+#include "flashrig/hil/targets/ftdi_target.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"flashrig: SPI NOR flash benchmarks, qualification and KV storage tests"};
@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   flashrig::cli::AddReportCommand(app, ctx);
   flashrig::cli::AddMergeCommand(app, ctx);
   flashrig::cli::AddKvCommand(app, ctx);
-  flashrig::hil::RegisterFtdiTargets();  // ftdi:// and ftdi-emu: targets.
+  flashrig::cli::AddSlurmCommand(app, ctx);
+  flashrig::hil::RegisterFtdiTargets();     // ftdi:// and ftdi-emu: targets.
   flashrig::hil::RegisterSerprogTargets();  // serprog:/dev/ttyACM0, serprog:tcp:HOST:PORT.
   try {
     app.parse(argc, argv);

@@ -7,8 +7,12 @@
 namespace flashrig::hil {
 
 CheckpointStore::CheckpointStore(std::string path, std::string campaign, Shard shard,
-                                 std::chrono::seconds interval)
-    : path_(std::move(path)), campaign_(std::move(campaign)), shard_(shard), interval_(interval) {}
+                                 std::chrono::seconds interval, std::vector<std::string> only_rigs)
+    : path_(std::move(path)),
+      campaign_(std::move(campaign)),
+      shard_(shard),
+      only_rigs_(std::move(only_rigs)),
+      interval_(interval) {}
 
 Status CheckpointStore::Load(std::string* error) {
   ConfigErrors errors;
@@ -30,6 +34,7 @@ Status CheckpointStore::Load(std::string* error) {
     shard_.index = j->at("shard").at("index").get<uint32_t>();
     shard_.count = j->at("shard").at("count").get<uint32_t>();
     complete_ = j->at("complete").get<bool>();
+    only_rigs_ = j->value("only_rigs", std::vector<std::string>{});
     rigs_ = j->at("rigs");
     if (shard_.count == 0 || shard_.index >= shard_.count || !rigs_.is_object()) {
       throw std::runtime_error("shard/rigs");
@@ -48,12 +53,12 @@ nlohmann::json CheckpointStore::StateFor(const std::string& rig) const {
 
 void CheckpointStore::Update(const std::string& rig, const nlohmann::json& state, bool force) {
   std::lock_guard lock(mu_);
+  // Copying a large state (thousands of power-loss outcomes) on every call would cost
+  // more than the work it records; only a state that is written is kept.
+  if (!force && std::chrono::steady_clock::now() - last_write_ < interval_) return;
   rigs_[rig] = state;
-  const auto now = std::chrono::steady_clock::now();
-  if (force || now - last_write_ >= interval_) {
-    // A failed checkpoint write must not stop a multi-day run; the next one retries.
-    WriteLocked().IgnoreError();
-  }
+  // A failed checkpoint write must not stop a multi-day run; the next one retries.
+  WriteLocked().IgnoreError();
 }
 
 bool CheckpointStore::Due(bool force) const {
@@ -80,6 +85,7 @@ Status CheckpointStore::WriteLocked() {
                             {"campaign", campaign_},
                             {"shard", {{"index", shard_.index}, {"count", shard_.count}}},
                             {"complete", complete_},
+                            {"only_rigs", only_rigs_},
                             {"updated_utc", UtcNow()},
                             {"rigs", rigs_}};
   return WriteFileAtomic(path_, j.dump(1));
