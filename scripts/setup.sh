@@ -21,6 +21,7 @@ packages=(
   libcli11-dev libfmt-dev libspdlog-dev
   clang-format-14 python3 flashrom ccache
   umockdev libumockdev-dev
+  slurm-wlm munge
 )
 
 missing=()

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -424,8 +425,9 @@ Status RunSweep(const Sweep& sw, Rig& rig, const std::vector<uint64_t>& cuts,
   const CampaignContext& ctx = *sw.ctx;
   if (const size_t done = (*state)["outcomes"].size(); done > 0) {
     // Said once, so a requeued job's log shows it continued rather than started over.
-    ctx.Progress(double(done) / double(std::max<size_t>(1, cuts.size())),
-                 fmt::format("resumed: {} of {} cut points already done", done, cuts.size()));
+    const auto mine = static_cast<size_t>(std::count(owned.begin(), owned.end(), true));
+    ctx.Progress(double(done) / double(std::max<size_t>(1, mine)),
+                 fmt::format("resumed: {} of {} cut points already done", done, mine));
   }
   for (size_t n = 0; n < cuts.size(); ++n) {
     const std::string key = std::to_string(cuts[n]);
