@@ -46,18 +46,18 @@ std::optional<EnvShard> FromSlurm(const EnvLookup& env, std::string* error) {
   }
   const std::string vars =
       fmt::format("SLURM_ARRAY_TASK_ID={} (MIN={}, STEP={}, COUNT={})", *id, *min, *step, *count);
-  if (*count == 0 || *step == 0 || *id < *min || (*id - *min) % *step != 0 ||
-      (*id - *min) / *step >= *count) {
-    *error = "Slurm job array: " + vars + " is not a task of an evenly stepped range";
-    return std::nullopt;
-  }
   // An index list (--array=2,5,9) reports STEP=1 although its indices are not MIN..MAX.
   if (const auto max = ParseCount(env("SLURM_ARRAY_TASK_MAX"));
-      max && (*max < *min || (*max - *min) / *step + 1 != *count)) {
+      max && (*max < *min || *step == 0 || (*max - *min) / *step + 1 != *count)) {
     *error = fmt::format(
         "Slurm job array: {} with MAX={} is an index list, not a range (submit --array=A-B[:S], "
         "or set FLASHRIG_SHARD=i/N in the job script)",
         vars, *max);
+    return std::nullopt;
+  }
+  if (*count == 0 || *step == 0 || *id < *min || (*id - *min) % *step != 0 ||
+      (*id - *min) / *step >= *count) {
+    *error = "Slurm job array: " + vars + " is not a task of an evenly stepped range";
     return std::nullopt;
   }
   EnvShard out;

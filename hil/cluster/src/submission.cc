@@ -237,7 +237,8 @@ SubmitOutcome SubmitCampaign(Slurm& slurm, const SubmitRequest& request) {
       if (task == 0 || task == i) s.task_jobs[i - 1].push_back(fmt::format("{}_{}", *id, i));
     }
   }
-  if (!SubmitMerge(slurm, s, arrays, &error)) {
+  // The merge job reads the manifest: it must be in place before that job can start.
+  if (!WriteSubmission(s, &error) || !SubmitMerge(slurm, s, arrays, &error)) {
     slurm.Cancel(arrays);
     return Fail(3, error + "; cancelled the task jobs");
   }
@@ -307,7 +308,9 @@ SubmitOutcome ResubmitTask(Slurm& slurm, const std::string& dir, uint32_t task, 
     if (t != task && !ActiveJobs(slurm, {job}).empty())
       after.push_back(job.substr(0, job.find('_')));
   }
-  if (!SubmitMerge(slurm, *s, after, &error)) return Fail(3, error);
+  if (!WriteSubmission(*s, &error) || !SubmitMerge(slurm, *s, after, &error)) {
+    return Fail(3, error);
+  }
   if (!WriteSubmission(*s, &error)) return Fail(3, error);
   SubmitOutcome out;
   out.message = fmt::format(
