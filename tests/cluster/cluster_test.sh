@@ -94,21 +94,73 @@ EOF
   node_healthy
 }
 
+# Finds the flashrig process of array task $2 of job $1 (this host is the node; matched
+# by this cluster's SLURM_CONF too, as other tests run flashrig with array variables of
+# their own), and holds it stopped (SIGSTOP) as soon as checkpoint $3 records a cut point:
+# it runs in 10 ms slices until then, so the requeue lands mid-run however fast the
+# machine is. Prints the pid; exits 1 if the task ended or never showed up.
+hold_after_checkpoint() {
+  python3 - "$1" "$2" "$SLURM_CONF" "$3" <<'EOF'
+import json, os, signal, sys, time
+want = {f"SLURM_ARRAY_JOB_ID={sys.argv[1]}", f"SLURM_ARRAY_TASK_ID={sys.argv[2]}",
+        f"SLURM_CONF={sys.argv[3]}"}
+def find():
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if open(f"/proc/{pid}/comm").read().strip() != "flashrig":
+                continue
+            env = open(f"/proc/{pid}/environ", "rb").read().decode(errors="replace")
+            if want <= set(env.split("\0")):
+                return int(pid)
+        except OSError:
+            pass
+def recorded():
+    try:
+        return len(json.load(open(sys.argv[4]))["rigs"]["ram64k"]["outcomes"])
+    except (OSError, ValueError, KeyError):
+        return 0
+deadline = time.time() + 120
+pid = None
+while pid is None and time.time() < deadline:
+    pid = find()
+    time.sleep(0.005)
+if pid is None:
+    sys.exit(1)
+try:
+    os.kill(pid, signal.SIGSTOP)
+    while recorded() == 0 and time.time() < deadline:
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(0.01)
+        os.kill(pid, signal.SIGSTOP)
+except ProcessLookupError:
+    sys.exit(1)
+print(pid if recorded() > 0 else "")
+EOF
+}
+
 case_requeue() {
-  local campaign=$HERE/power-loss-requeue.json pid rc job i done_before
+  # Sanitizer builds pass fewer ops (FLASHRIG_CLUSTER_REQUEUE_OPS): same test, less work.
+  local ops=${FLASHRIG_CLUSTER_REQUEUE_OPS:-3000} campaign=$WORK/power-loss-requeue.json
+  local pid rc job array i done_before=0 task=""
+  python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c['power_loss']['operations']=int(sys.argv[3]); \
+json.dump(c, open(sys.argv[2], 'w'))" "$HERE/power-loss-requeue.json" "$campaign" "$ops"
   "$FLASHRIG" slurm submit "$campaign" --shards 2 --out "$WORK/sub" --wait --poll 0.5 > "$WORK/submit.out" 2>&1 &
   pid=$!
-  # Once shard 1 has checkpointed some cut points, requeue it as a preemption would.
+  # Hold shard 1's flashrig once it has checkpointed a cut point, then requeue it as a
+  # preemption would.
   for ((i = 0; i < 600; i++)); do
-    done_before=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['rigs']['ram64k']['outcomes']))" \
-      "$WORK/sub/shard-1/checkpoint.json" 2>/dev/null || echo 0)
-    ((done_before > 0)) && break
+    job=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['task_jobs'][0][-1])" \
+      "$WORK/sub/slurm.json" 2>/dev/null) && break
     sleep 0.1
   done
-  ((done_before > 0)) || { kill "$pid"; fail "shard 1 never checkpointed"; }
-  job=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['task_jobs'][0][-1])" "$WORK/sub/slurm.json")
-  scontrol requeue "$job" || { kill "$pid"; fail "scontrol requeue $job failed"; }
-  note "requeued $job with $done_before cut points checkpointed"
+  array=${job%_*}
+  task=$(hold_after_checkpoint "$array" 1 "$WORK/sub/shard-1/checkpoint.json")
+  [[ -n $task ]] || { kill "$pid"; fail "could not hold shard 1 after a checkpoint (it ended or never ran)"; }
+  done_before=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['rigs']['ram64k']['outcomes']))" \
+    "$WORK/sub/shard-1/checkpoint.json")
+  scontrol requeue "$job" || { kill -CONT "$task"; kill "$pid"; fail "scontrol requeue $job failed"; }
+  kill -CONT "$task"  # It takes Slurm's SIGTERM now and stops at a checkpoint.
+  note "requeued $job (flashrig pid $task) with $done_before or more cut points checkpointed"
   wait "$pid"
   rc=$?
   cat "$WORK/submit.out"

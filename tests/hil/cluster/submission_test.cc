@@ -125,7 +125,7 @@ class SubmissionTest : public ::testing::Test {
 TEST_F(SubmissionTest, SubmitRunsTheShardsAndTheMergeAndWaitGivesTheVerdict) {
   ScriptRunningSlurm slurm;
   const SubmitOutcome out =
-      SubmitCampaign(slurm, Request("configs/campaigns/power-loss-sim.json", 2));
+      SubmitCampaign(slurm, Request("tests/hil/cluster/tiny-endurance.json", 2));
   ASSERT_EQ(out.exit_code, 0) << out.message << slurm.last_output;
   EXPECT_NE(out.message.find("array job 1, merge job 2"), std::string::npos) << out.message;
   ASSERT_EQ(slurm.submissions.size(), 2u);
@@ -157,7 +157,7 @@ TEST_F(SubmissionTest, SubmitRunsTheShardsAndTheMergeAndWaitGivesTheVerdict) {
 
 TEST_F(SubmissionTest, ResubmitStartsAFinishedTaskAfreshAndMergesAgain) {
   ScriptRunningSlurm slurm;
-  ASSERT_EQ(SubmitCampaign(slurm, Request("configs/campaigns/power-loss-sim.json", 2)).exit_code,
+  ASSERT_EQ(SubmitCampaign(slurm, Request("tests/hil/cluster/tiny-endurance.json", 2)).exit_code,
             0);
   const SubmitOutcome again = ResubmitTask(slurm, Sub(), 2, /*fresh=*/false);
   ASSERT_EQ(again.exit_code, 0) << again.message;
@@ -194,7 +194,7 @@ TEST_F(SubmissionTest, PerRigTasksGetTheirConstraint) {
 TEST_F(SubmissionTest, AMissingShardReportIsNamedByTheMerge) {
   ScriptRunningSlurm slurm;
   const SubmitOutcome out =
-      SubmitCampaign(slurm, Request("configs/campaigns/power-loss-sim.json", 2));
+      SubmitCampaign(slurm, Request("tests/hil/cluster/tiny-endurance.json", 2));
   ASSERT_EQ(out.exit_code, 0);
   fs::remove_all(Sub() + "/shard-2");
   std::FILE* sink = std::tmpfile();
@@ -213,25 +213,25 @@ TEST_F(SubmissionTest, AMissingShardReportIsNamedByTheMerge) {
 TEST_F(SubmissionTest, BadInputRefusalsAndBusyDirectories) {
   ScriptRunningSlurm slurm;
   EXPECT_EQ(SubmitCampaign(slurm, Request("configs/campaigns/no-such.json", 2)).exit_code, 2);
-  SubmitRequest r = Request("configs/campaigns/power-loss-sim.json", 2);
+  SubmitRequest r = Request("tests/hil/cluster/tiny-endurance.json", 2);
   r.sbatch_args = {"--array=1-9"};
   EXPECT_EQ(SubmitCampaign(slurm, r).exit_code, 2);
-  r = Request("configs/campaigns/power-loss-sim.json", 2);
+  r = Request("tests/hil/cluster/tiny-endurance.json", 2);
   r.out_dir = (dir_ / "with space").string();
   EXPECT_NE(SubmitCampaign(slurm, r).message.find("cannot take this path"), std::string::npos);
   EXPECT_TRUE(slurm.submissions.empty());
   slurm.refuse = true;
   const SubmitOutcome refused =
-      SubmitCampaign(slurm, Request("configs/campaigns/power-loss-sim.json", 2));
+      SubmitCampaign(slurm, Request("tests/hil/cluster/tiny-endurance.json", 2));
   EXPECT_EQ(refused.exit_code, 3);
   EXPECT_NE(refused.message.find("invalid partition"), std::string::npos) << refused.message;
   // A directory whose jobs still run is not reused.
   slurm.refuse = false;
   slurm.force_state = "RUNNING";
-  ASSERT_EQ(SubmitCampaign(slurm, Request("configs/campaigns/power-loss-sim.json", 2)).exit_code,
+  ASSERT_EQ(SubmitCampaign(slurm, Request("tests/hil/cluster/tiny-endurance.json", 2)).exit_code,
             0);
   const SubmitOutcome busy =
-      SubmitCampaign(slurm, Request("configs/campaigns/power-loss-sim.json", 2));
+      SubmitCampaign(slurm, Request("tests/hil/cluster/tiny-endurance.json", 2));
   EXPECT_EQ(busy.exit_code, 2);
   EXPECT_NE(busy.message.find("not finished"), std::string::npos) << busy.message;
   EXPECT_EQ(ResubmitTask(slurm, Sub(), 1, false).exit_code, 2);
@@ -243,7 +243,7 @@ TEST_F(SubmissionTest, BadInputRefusalsAndBusyDirectories) {
 TEST_F(SubmissionTest, TheTaskScriptChecksItsArrayIndex) {
   ScriptRunningSlurm slurm;
   const SubmitOutcome out =
-      SubmitCampaign(slurm, Request("configs/campaigns/power-loss-sim.json", 2));
+      SubmitCampaign(slurm, Request("tests/hil/cluster/tiny-endurance.json", 2));
   ASSERT_EQ(out.exit_code, 0);
   const std::string task = Sub() + "/slurm/task.sh";
   ProcessResult r =

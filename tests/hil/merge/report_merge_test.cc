@@ -127,7 +127,7 @@ TEST_F(ReportMergeTest, PowerLossEveryCut) {
         {{"name", "sim"},
          {"target", SimRig("w25q128jv", 2)},
          {"partition", {{"offset_bytes", 1 << 20}, {"size_bytes", 65536}}}}},
-       {"power_loss", {{"operations", 40}, {"schedule", "every_op"}, {"effect", "mixed"}}}},
+       {"power_loss", {{"operations", 24}, {"schedule", "every_op"}, {"effect", "mixed"}}}},
       0);
 }
 
@@ -140,7 +140,7 @@ TEST_F(ReportMergeTest, PowerLossWithSnapshotsAndAFailingEngine) {
                                   {"seed", 5},
                                   {"rig", {{"name", "ram"}, {"target", "ram:4096x16"}}},
                                   {"power_loss",
-                                   {{"operations", 60},
+                                   {{"operations", 40},
                                     {"schedule", "every_op"},
                                     {"effect", "mixed"},
                                     {"snapshot_every_ops", 8}}}},
@@ -157,9 +157,9 @@ TEST_F(ReportMergeTest, PowerLossWithSnapshotsOnTheSimulatedChip) {
          {"target", SimRig("w25q128jv", 5)},
          {"partition", {{"offset_bytes", 1 << 20}, {"size_bytes", 65536}}}}},
        {"power_loss",
-        {{"operations", 120},
+        {{"operations", 80},
          {"schedule", "log_spaced"},
-         {"cut_count", 40},
+         {"cut_count", 24},
          {"effect", "not_applied"},
          {"snapshot_every_ops", 16}}}},
       0);
@@ -171,10 +171,10 @@ TEST_F(ReportMergeTest, Endurance) {
                                   {"seed", 2},
                                   {"rig", {{"name", "sim"}, {"target", SimRig("w25q128jv", 1)}}},
                                   {"endurance",
-                                   {{"sectors", {{"first", 0}, {"count", 6}}},
-                                    {"cycles", 30},
-                                    {"verify_every", 5},
-                                    {"curve_points", 10}}}},
+                                   {{"sectors", {{"first", 0}, {"count", 5}}},
+                                    {"cycles", 12},
+                                    {"verify_every", 3},
+                                    {"curve_points", 4}}}},
                                  0);
 }
 
@@ -189,13 +189,13 @@ TEST_F(ReportMergeTest, ThroughputOnTwoRigs) {
        {"throughput",
         {{"operations", {"read", "program", "erase"}},
          {"sizes_bytes", {256, 4096}},
-         {"iterations", 6},
-         {"kv_mixes", {{{"name", "mix"}, {"operations", 40}, {"key_count", 8}}}}}}},
+         {"iterations", 3},
+         {"kv_mixes", {{{"name", "mix"}, {"operations", 24}, {"key_count", 8}}}}}}},
       0);
 }
 
 TEST_F(ReportMergeTest, QualifyShardsItsParts) {
-  const json kPart = {{"offset_bytes", 0}, {"size_bytes", 256 * 1024}};
+  const json kPart = {{"offset_bytes", 0}, {"size_bytes", 128 * 1024}};
   ExpectShardsMergeToTheWholeRun(
       {{"name", "merge-qualify"},
        {"kind", "qualify"},
@@ -204,8 +204,7 @@ TEST_F(ReportMergeTest, QualifyShardsItsParts) {
         {{{"name", "w25q128jv"}, {"target", SimRig("w25q128jv", 1)}, {"partition", kPart}},
          {{"name", "gd25q64c"}, {"target", SimRig("gd25q64c", 2)}, {"partition", kPart}},
          {{"name", "w25q16jv"}, {"target", SimRig("w25q16jv", 3)}, {"partition", kPart}}}},
-       {"qualify",
-        {{"timing_samples", 4}, {"endurance_cycles", 10}, {"power_loss_operations", 8}}}},
+       {"qualify", {{"timing_samples", 2}, {"endurance_cycles", 6}, {"power_loss_operations", 6}}}},
       0);
 }
 

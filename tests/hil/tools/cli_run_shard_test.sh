@@ -60,7 +60,7 @@ rc=$?
 ((rc == 2)) && grep -q "has no such rig" "$work/rig.err" || fail "--rig no-such-rig: exit $rc"
 
 # SIGTERM (a scheduler's preemption) stops at a checkpoint; --resume finishes the job.
-python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c['power_loss']['operations']=1500; \
+python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c['power_loss']['operations']=1000; \
 json.dump(c, open(sys.argv[2], 'w'))" tests/cluster/power-loss-requeue.json "$work/term.json"
 "$flashrig" run "$work/term.json" --out "$work/term" --quiet &
 pid=$!
