@@ -140,7 +140,7 @@ EOF
 
 case_requeue() {
   # Sanitizer builds pass fewer ops (FLASHRIG_CLUSTER_REQUEUE_OPS): same test, less work.
-  local ops=${FLASHRIG_CLUSTER_REQUEUE_OPS:-3000} campaign=$WORK/power-loss-requeue.json
+  local ops=${FLASHRIG_CLUSTER_REQUEUE_OPS:-2000} campaign=$WORK/power-loss-requeue.json
   local pid rc job array i done_before=0 task=""
   python3 -c "import json,sys; c=json.load(open(sys.argv[1])); c['power_loss']['operations']=int(sys.argv[3]); \
 json.dump(c, open(sys.argv[2], 'w'))" "$HERE/power-loss-requeue.json" "$campaign" "$ops"

@@ -466,16 +466,17 @@ std::string PowerLossCampaign::CheckRig(const Rig& rig) const {
 }
 
 uint64_t AddPowerLossCutChecks(const json& outcomes, RigReport& report) {
+  // .at(): a merge reads these back from report files, which may be damaged (it throws).
   uint64_t failures = 0;
   for (const json& o : outcomes) {
-    const bool ok = o["outcome"] == "ok";
+    const bool ok = o.at("outcome") == "ok";
     failures += ok ? 0 : 1;
-    std::string msg = o["detail"].get<std::string>();
-    if (!ok && !o["replay"].get<std::string>().empty())
-      msg += "; replay: " + o["replay"].get<std::string>();
-    if (!ok && !o["image"].get<std::string>().empty())
-      msg += "; image: " + o["image"].get<std::string>();
-    report.AddCheck("power_loss/cut/" + std::to_string(o["cut"].get<uint64_t>()), ok, msg);
+    std::string msg = o.at("detail").get<std::string>();
+    if (!ok && !o.at("replay").get<std::string>().empty())
+      msg += "; replay: " + o.at("replay").get<std::string>();
+    if (!ok && !o.at("image").get<std::string>().empty())
+      msg += "; image: " + o.at("image").get<std::string>();
+    report.AddCheck("power_loss/cut/" + std::to_string(o.at("cut").get<uint64_t>()), ok, msg);
   }
   return failures;
 }

@@ -156,16 +156,16 @@ uint64_t KvMixCost(const KvMixConfig& mix) {
 
 // The checks of one finished raw item (its figures `r`).
 void AddRawChecks(const json& r, RigReport& report) {
-  const std::string name =
-      fmt::format("throughput/{}/{}", r["op"].get<std::string>(), r["size_bytes"].get<uint32_t>());
-  const uint64_t max_ns = r["latency"]["max_ns"].get<uint64_t>();
-  const uint64_t busy_max_ns = r["busy_max_ns"].get<uint64_t>();
-  const uint64_t limit = r["datasheet_max_ns"].get<uint64_t>();
-  const uint64_t errors = r["verify_bit_errors"].get<uint64_t>();
+  const std::string name = fmt::format("throughput/{}/{}", r.at("op").get<std::string>(),
+                                       r.at("size_bytes").get<uint32_t>());
+  const uint64_t max_ns = r.at("latency").at("max_ns").get<uint64_t>();
+  const uint64_t busy_max_ns = r.at("busy_max_ns").get<uint64_t>();
+  const uint64_t limit = r.at("datasheet_max_ns").get<uint64_t>();
+  const uint64_t errors = r.at("verify_bit_errors").get<uint64_t>();
   report.AddCheck(name + "/completed", errors == 0,
                   errors == 0 ? fmt::format("{} ops, p50 {} ns, max {} ns",
-                                            r["latency"]["count"].get<uint64_t>(),
-                                            r["latency"]["p50_ns"].get<uint64_t>(), max_ns)
+                                            r.at("latency").at("count").get<uint64_t>(),
+                                            r.at("latency").at("p50_ns").get<uint64_t>(), max_ns)
                               : fmt::format("{} bit errors reading back programmed data", errors));
   if (limit > 0) {
     // The datasheet bounds the chip's busy time, not the bus transfer around it.
@@ -198,8 +198,8 @@ void ReportFinishedItems(json& state, size_t total, const Rig& rig, RigReport& r
 void AddThroughputChecks(const json& figures, RigReport& report) {
   for (const json& r : figures.at("raw")) AddRawChecks(r, report);
   for (const json& r : figures.at("kv")) {
-    report.AddCheck("throughput/kv/" + r["name"].get<std::string>(),
-                    r["failures"].get<uint64_t>() == 0, r["summary"].get<std::string>());
+    report.AddCheck("throughput/kv/" + r.at("name").get<std::string>(),
+                    r.at("failures").get<uint64_t>() == 0, r.at("summary").get<std::string>());
   }
 }
 

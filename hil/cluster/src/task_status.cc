@@ -213,8 +213,12 @@ int RunMergeJob(const SlurmSubmission& s, std::FILE* out, std::FILE* err) {
   const RunStatus verdict = merged->OverallStatus();
   fmt::print(out, "merged {} tasks of {}: {}; report: {}/report.html\n", s.count, s.campaign,
              RunStatusName(verdict), s.dir);
-  for (const auto& sh : merged->shards) {
-    fmt::print(out, "  {} {}/{}: {}{}\n", s.rigs.empty() ? "shard" : "run", sh.index + 1, sh.count,
+  // Summaries come in task order (per-rig runs are all "shard 1/1").
+  for (size_t i = 0; i < merged->shards.size(); ++i) {
+    const ShardSummary& sh = merged->shards[i];
+    fmt::print(out, "  {}: {}{}\n",
+               s.rigs.empty() ? fmt::format("shard {}/{}", sh.index + 1, sh.count)
+                              : WhatOf(s, static_cast<uint32_t>(i + 1)),
                sh.status, sh.message.empty() ? "" : " - " + sh.message);
   }
   return ExitCodeFor(verdict);

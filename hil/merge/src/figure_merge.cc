@@ -33,12 +33,12 @@ std::string SameEverywhere(const std::vector<const RigReport*>& pieces, const ch
                            std::initializer_list<const char*> fields) {
   for (const RigReport* p : pieces) {
     for (const char* f : fields) {
-      if (p->figures[key].value(f, json()) != pieces.front()->figures[key].value(f, json())) {
+      if (p->figures.at(key).value(f, json()) != pieces.front()->figures.at(key).value(f, json())) {
         return fmt::format("rig {}: shard {}/{} has {}/{} = {}, shard {}/{} has {}", p->rig,
                            p->shard_index + 1, p->shard_count, key, f,
-                           p->figures[key].value(f, json()).dump(), pieces.front()->shard_index + 1,
-                           pieces.front()->shard_count,
-                           pieces.front()->figures[key].value(f, json()).dump());
+                           p->figures.at(key).value(f, json()).dump(),
+                           pieces.front()->shard_index + 1, pieces.front()->shard_count,
+                           pieces.front()->figures.at(key).value(f, json()).dump());
       }
     }
   }
@@ -50,7 +50,7 @@ json UnitedBy(const std::vector<const RigReport*>& pieces, const char* key, cons
               const char* by) {
   std::vector<json> all;
   for (const RigReport* p : pieces) {
-    for (const json& r : p->figures[key].value(list, json::array())) all.push_back(r);
+    for (const json& r : p->figures.at(key).value(list, json::array())) all.push_back(r);
   }
   std::stable_sort(all.begin(), all.end(), [by](const json& a, const json& b) {
     return a.at(by).get<uint64_t>() < b.at(by).get<uint64_t>();
@@ -68,7 +68,7 @@ std::string MergePowerLoss(const std::vector<const RigReport*>& all, RigReport* 
       !why.empty()) {
     return why;
   }
-  json f = pieces.front()->figures["power_loss"];
+  json f = pieces.front()->figures.at("power_loss");
   f["outcomes"] = UnitedBy(pieces, "power_loss", "outcomes", "cut");
   for (const CheckResult& c : pieces.front()->checks) {
     if (c.name == "power_loss/dry_run") merged->checks.push_back(c);
@@ -82,7 +82,7 @@ std::string MergePowerLoss(const std::vector<const RigReport*>& all, RigReport* 
 json MergedCurve(const std::vector<const RigReport*>& pieces) {
   std::map<uint64_t, json> by_cycle;
   for (const RigReport* p : pieces) {
-    for (const json& b : p->figures["endurance"]["curve"]) {
+    for (const json& b : p->figures.at("endurance").at("curve")) {
       json& m = by_cycle[b.at("cycle").get<uint64_t>()];
       if (m.is_null()) {
         m = b;
@@ -101,10 +101,10 @@ json MergedCurve(const std::vector<const RigReport*>& pieces) {
   }
   json curve = json::array();
   for (const auto& [cycle, m] : by_cycle) {
-    curve.push_back(
-        EnduranceCurvePoint(cycle, m["samples"].get<uint64_t>(), m["erase_us_sum"].get<double>(),
-                            m["program_us_sum"].get<double>(), m["erase_us_max"].get<uint64_t>(),
-                            m["program_us_max"].get<uint64_t>(), m["bit_errors"].get<uint64_t>()));
+    curve.push_back(EnduranceCurvePoint(
+        cycle, m.at("samples").get<uint64_t>(), m.at("erase_us_sum").get<double>(),
+        m.at("program_us_sum").get<double>(), m.at("erase_us_max").get<uint64_t>(),
+        m.at("program_us_max").get<uint64_t>(), m.at("bit_errors").get<uint64_t>()));
   }
   return curve;
 }
@@ -113,7 +113,7 @@ json MergedCurve(const std::vector<const RigReport*>& pieces) {
 json MergedSectors(const EnduranceConfig& config, const std::vector<const RigReport*>& pieces) {
   std::map<uint64_t, json> by_index;
   for (const RigReport* p : pieces) {
-    for (const json& s : p->figures["endurance"]["sectors"]) by_index[s.at("index")] = s;
+    for (const json& s : p->figures.at("endurance").at("sectors")) by_index[s.at("index")] = s;
   }
   json sectors = json::array();
   for (uint32_t index : config.sectors) {
@@ -126,15 +126,15 @@ std::string MergeEndurance(const EnduranceConfig& config, const std::vector<cons
                            bool interrupted, RigReport* merged) {
   std::vector<const RigReport*> pieces;  // Shards that owned sectors.
   for (const RigReport* p : WithFigures(all, "endurance")) {
-    if (!p->figures["endurance"]["sectors"].empty()) pieces.push_back(p);
+    if (!p->figures.at("endurance").at("sectors").empty()) pieces.push_back(p);
   }
   if (pieces.empty()) pieces = WithFigures(all, "endurance");
   if (pieces.empty()) return "";
-  json f = pieces.front()->figures["endurance"];
+  json f = pieces.front()->figures.at("endurance");
   uint64_t cycles = UINT64_MAX, bit_errors = 0, over_max = 0;
   std::vector<std::string> reasons;
   for (const RigReport* p : pieces) {
-    const json& e = p->figures["endurance"];
+    const json& e = p->figures.at("endurance");
     cycles = std::min(cycles, e.at("cycles_done").get<uint64_t>());
     bit_errors += e.at("bit_errors").get<uint64_t>();
     over_max += e.at("over_max_events").get<uint64_t>();
@@ -163,7 +163,7 @@ std::string MergeEndurance(const EnduranceConfig& config, const std::vector<cons
 std::string MergeThroughput(const std::vector<const RigReport*>& all, RigReport* merged) {
   const auto pieces = WithFigures(all, "throughput");
   if (pieces.empty()) return "";
-  json f = pieces.front()->figures["throughput"];
+  json f = pieces.front()->figures.at("throughput");
   f["raw"] = UnitedBy(pieces, "throughput", "raw", "item");
   f["kv"] = UnitedBy(pieces, "throughput", "kv", "item");
   merged->figures["throughput"] = f;
