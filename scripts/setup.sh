@@ -21,7 +21,7 @@ packages=(
   libcli11-dev libfmt-dev libspdlog-dev
   clang-format-14 python3 python3-jsonschema flashrom ccache python3-ftdi
   umockdev libumockdev-dev
-  python3-jsonschema dpkg-dev
+  dpkg-dev slurm-wlm munge
 )
 # cargo builds the TicKV oracle (the real crate, ../shared/oracles/tickv) for the interop
 # tests. Any cargo on PATH will do; only without one is Debian's installed.

@@ -37,5 +37,7 @@ void AddMergeCommand(CLI::App& app, Context& ctx);
 void AddKvCommand(CLI::App& app, Context& ctx);
 // emulate: COMMAND with an emulated FTDI board on its USB (emulate_command.cc).
 void AddEmulateCommand(CLI::App& app, Context& ctx);
+// slurm submit|resubmit|status|merge (slurm_command.cc).
+void AddSlurmCommand(CLI::App& app, Context& ctx);
 
 }  // namespace flashrig::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   flashrig::cli::AddMergeCommand(app, ctx);
   flashrig::cli::AddKvCommand(app, ctx);
   flashrig::cli::AddEmulateCommand(app, ctx);
+  flashrig::cli::AddSlurmCommand(app, ctx);
   flashrig::hil::RegisterFtdiTargets();     // ftdi:// and ftdi-emu: targets.
   flashrig::hil::RegisterSerprogTargets();  // serprog:/dev/ttyACM0, serprog:tcp:HOST:PORT.
   try {

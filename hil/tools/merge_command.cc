@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "flashrig/hil/campaigns/runner.h"
+#include "flashrig/hil/merge/report_merge.h"
 
 namespace flashrig::cli {
 

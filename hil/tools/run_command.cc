@@ -1,14 +1,18 @@
-// `flashrig run CONFIG [--out DIR] [--shard i/N] [--cut N]` and `flashrig run --resume DIR`:
-// runs a campaign and writes report.json, junit.xml and report.html.
+// `flashrig run CONFIG [--out DIR] [--shard i/N|auto] [--rig NAME] [--cut N]` and
+// `flashrig run --resume DIR`: runs a campaign and writes report.json, junit.xml and
+// report.html. SIGINT and SIGTERM (a scheduler's cancel, preemption or requeue) stop it
+// cleanly at a checkpoint.
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli.h"
 #include "flashrig/hil/campaigns/runner.h"
+#include "flashrig/hil/cluster/shard_env.h"
 #include "flashrig/hil/config/config.h"
 
 namespace flashrig::cli {
@@ -16,21 +20,31 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-extern "C" void OnSigint(int) {
+extern "C" void OnRunStopSignal(int sig) {
   g_interrupted.store(true);
-  // A second Ctrl-C kills the process the usual way (for a run stuck in a device call).
-  std::signal(SIGINT, SIG_DFL);
+  // A second one kills the process the usual way (for a run stuck in a device call).
+  std::signal(sig, SIG_DFL);
 }
 
-// "2/4" -> index 1 of 4 (1-based on the command line, as people count shards).
-bool ParseShard(const std::string& text, hil::Shard* shard) {
-  unsigned i = 0, n = 0;
-  char slash = 0, extra = 0;
-  if (std::sscanf(text.c_str(), "%u%c%u%c", &i, &slash, &n, &extra) != 3 || slash != '/' ||
-      n == 0 || i == 0 || i > n) {
+// --shard: "i/N" (1-based), or "auto" from the scheduler's environment (which it says on
+// stderr, so a job log shows the shard it ran). false after printing why not.
+bool ResolveShard(const std::string& text, hil::Shard* shard) {
+  if (text != "auto") {
+    if (hil::ParseShardText(text, shard)) return true;
+    fmt::print(stderr,
+               "flashrig run: --shard: expected i/N with 1 <= i <= N, or auto; got \"{}\"\n", text);
     return false;
   }
-  *shard = {i - 1, n};
+  std::string error;
+  auto from_env =
+      hil::ShardFromEnvironment([](const char* name) { return std::getenv(name); }, &error);
+  if (!from_env) {
+    fmt::print(stderr, "flashrig run: --shard auto: {}\n", error);
+    return false;
+  }
+  *shard = from_env->shard;
+  fmt::print(stderr, "flashrig run: shard {}/{} (from {})\n", shard->index + 1, shard->count,
+             from_env->source);
   return true;
 }
 
@@ -39,6 +53,7 @@ struct RunArgs {
   std::string out;
   std::string resume;
   std::string shard = "1/1";
+  std::vector<std::string> rigs;
   uint64_t cut = 0;
   double progress_interval_s = 5;
   bool quiet = false;
@@ -53,8 +68,11 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("config", args.config, "Campaign JSON (configs/campaigns/*.json)");
   cmd->add_option("--out", args.out, "Output directory (default: the campaign's output_dir)");
   cmd->add_option("--resume", args.resume, "Continue the interrupted run in this output directory");
-  cmd->add_option("--shard", args.shard, "Run only shard i of N (1-based), e.g. 2/4")
+  cmd->add_option("--shard", args.shard,
+                  "Run only shard i of N (1-based), e.g. 2/4; auto = from FLASHRIG_SHARD, a "
+                  "Slurm job array or GitLab parallel:")
       ->capture_default_str();
+  cmd->add_option("--rig", args.rigs, "Run only this rig of the campaign (repeatable; rig farms)");
   cmd->add_option("--cut", args.cut, "Power loss: replay only this cut point (from a report)");
   cmd->add_option("--progress-interval", args.progress_interval_s,
                   "Seconds between progress lines when stderr is not a terminal")
@@ -71,12 +89,11 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
       return;
     }
     hil::RunOptions options;
-    if (!ParseShard(args.shard, &options.shard)) {
-      fmt::print(stderr, "flashrig run: --shard: expected i/N with 1 <= i <= N, got \"{}\"\n",
-                 args.shard);
+    if (!ResolveShard(args.shard, &options.shard)) {
       ctx.exit_code = kExitBadInput;
       return;
     }
+    options.only_rigs = args.rigs;
     options.only_cut = args.cut;
     options.interrupt = &g_interrupted;
     options.progress_out = args.quiet ? nullptr : stderr;
@@ -84,7 +101,8 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
     options.progress_interval =
         std::chrono::milliseconds(static_cast<int64_t>(args.progress_interval_s * 1000));
     options.out_dir = args.out;
-    std::signal(SIGINT, OnSigint);
+    std::signal(SIGINT, OnRunStopSignal);
+    std::signal(SIGTERM, OnRunStopSignal);
 
     hil::RunResult result;
     if (!args.resume.empty()) {
@@ -101,6 +119,7 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
       result = hil::RunCampaign(*config, options);
     }
     std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     fmt::print(
         result.exit_code == kExitBadInput || result.exit_code == kExitDeviceError ? stderr : stdout,
         "{}\n", result.message);

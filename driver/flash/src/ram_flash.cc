@@ -224,6 +224,15 @@ Status RamFlash::Restore(std::span<const std::byte> image) {
   return Status::Ok();
 }
 
+Status RamFlash::RestoreRange(uint32_t address, std::span<const std::byte> bytes) {
+  if (address > data_.size() || bytes.size() > data_.size() - address) {
+    return Status::InvalidArgument();
+  }
+  std::copy(bytes.begin(), bytes.end(), data_.begin() + address);
+  if (!weak_bits_.empty()) std::fill_n(weak_bits_.begin() + address, bytes.size(), 0);
+  return Status::Ok();
+}
+
 Status RamFlash::LoadImage(const std::string& path) {
   FLASHRIG_TRY_ASSIGN(const std::vector<std::byte> image, ReadImageFile(path, data_.size()));
   return Restore(image);

@@ -209,6 +209,15 @@ Status ChipArray::RestoreEraseCounts(std::span<const uint64_t> counts) {
   return Status::Ok();
 }
 
+Status ChipArray::RestoreRange(uint32_t address, std::span<const std::byte> bytes) {
+  if (address > data_.size() || bytes.size() > data_.size() - address) {
+    return Status::InvalidArgument();
+  }
+  std::copy(bytes.begin(), bytes.end(), data_.begin() + address);
+  ClearWeak(address, static_cast<uint32_t>(bytes.size()));
+  return Status::Ok();
+}
+
 Status ChipArray::Restore(std::span<const std::byte> image) {
   if (image.size() != data_.size()) return Status::InvalidArgument();
   std::copy(image.begin(), image.end(), data_.At(0, data_.size()));

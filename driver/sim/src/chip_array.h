@@ -76,6 +76,9 @@ class ChipArray {
   std::span<const std::byte> contents() const { return data_.All(); }
   // kInvalidArgument if the size differs. Clears weak cells.
   Status Restore(std::span<const std::byte> image);
+  // Overwrites [address, address + bytes.size()) and clears its weak cells; no wear.
+  // kInvalidArgument if out of bounds.
+  Status RestoreRange(uint32_t address, std::span<const std::byte> bytes);
   bool has_weak_cells() const { return !weak_.empty(); }
 
  private:

@@ -322,6 +322,10 @@ Status SimulatedSpiNorChip::Restore(std::span<const std::byte> image) {
   return array_->Restore(image);
 }
 
+Status SimulatedSpiNorChip::RestoreRange(uint32_t address, std::span<const std::byte> bytes) {
+  return array_->RestoreRange(address, bytes);
+}
+
 Status SimulatedSpiNorChip::LoadImage(const std::string& path) {
   FLASHRIG_TRY_ASSIGN(const std::vector<std::byte> image, ReadImageFile(path, model_.size_bytes));
   return Restore(image);

@@ -2,6 +2,7 @@
 #include "flashrig/hil/campaigns/campaign.h"
 
 #include <bit>
+#include <numeric>
 
 #include "flashrig/driver/flash/random.h"
 #include "flashrig/hil/campaigns/endurance_campaign.h"
@@ -23,6 +24,35 @@ std::unique_ptr<Campaign> MakeCampaign(const CampaignConfig& config, const KvFac
       return std::make_unique<QualifyCampaign>(config.qualify, kv);
   }
   return nullptr;
+}
+
+std::vector<uint32_t> ShardOwners(std::span<const uint64_t> costs, uint32_t shard_count) {
+  std::vector<uint32_t> owners(costs.size(), 0);
+  if (shard_count <= 1) return owners;
+  std::vector<size_t> order(costs.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return costs[a] > costs[b]; });
+  std::vector<uint64_t> load(shard_count, 0);
+  for (size_t item : order) {
+    const auto least = std::min_element(load.begin(), load.end());  // First of equals.
+    owners[item] = static_cast<uint32_t>(least - load.begin());
+    *least += std::max<uint64_t>(costs[item], 1);
+  }
+  return owners;
+}
+
+std::vector<bool> OwnedItems(const Shard& shard, std::span<const uint64_t> costs) {
+  const std::vector<uint32_t> owners = ShardOwners(costs, shard.count);
+  std::vector<bool> owned(owners.size());
+  for (size_t i = 0; i < owners.size(); ++i) owned[i] = owners[i] == shard.index;
+  return owned;
+}
+
+std::vector<uint32_t> RigOwners(const CampaignConfig& config, uint32_t shard_count) {
+  std::vector<uint64_t> costs;
+  for (const RigConfig& rig : config.rigs) costs.push_back(QualifyRigCost(config.qualify, rig));
+  return ShardOwners(costs, shard_count);
 }
 
 uint64_t ElapsedNs(Clock& clock, Clock::TimePoint since) {

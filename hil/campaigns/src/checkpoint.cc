@@ -8,8 +8,12 @@
 namespace flashrig::hil {
 
 CheckpointStore::CheckpointStore(std::string path, std::string campaign, Shard shard,
-                                 std::chrono::seconds interval)
-    : path_(std::move(path)), campaign_(std::move(campaign)), shard_(shard), interval_(interval) {}
+                                 std::chrono::seconds interval, std::vector<std::string> only_rigs)
+    : path_(std::move(path)),
+      campaign_(std::move(campaign)),
+      shard_(shard),
+      only_rigs_(std::move(only_rigs)),
+      interval_(interval) {}
 
 Status CheckpointStore::Load(std::string* error) {
   ConfigErrors errors;
@@ -31,6 +35,7 @@ Status CheckpointStore::Load(std::string* error) {
     shard_.index = static_cast<uint32_t>(JsonUint(j->at("shard").at("index"), UINT32_MAX));
     shard_.count = static_cast<uint32_t>(JsonUint(j->at("shard").at("count"), UINT32_MAX));
     complete_ = j->at("complete").get<bool>();
+    only_rigs_ = j->value("only_rigs", std::vector<std::string>{});
     rigs_ = j->at("rigs");
     if (shard_.count == 0 || shard_.index >= shard_.count || !rigs_.is_object()) {
       throw std::runtime_error("shard/rigs");
@@ -49,12 +54,12 @@ nlohmann::json CheckpointStore::StateFor(const std::string& rig) const {
 
 void CheckpointStore::Update(const std::string& rig, const nlohmann::json& state, bool force) {
   std::lock_guard lock(mu_);
+  // Copying a large state (thousands of power-loss outcomes) on every call would cost
+  // more than the work it records; only a state that is written is kept.
+  if (!force && std::chrono::steady_clock::now() - last_write_ < interval_) return;
   rigs_[rig] = state;
-  const auto now = std::chrono::steady_clock::now();
-  if (force || now - last_write_ >= interval_) {
-    // A failed checkpoint write must not stop a multi-day run; the next one retries.
-    WriteLocked().IgnoreError();
-  }
+  // A failed checkpoint write must not stop a multi-day run; the next one retries.
+  WriteLocked().IgnoreError();
 }
 
 bool CheckpointStore::Due(bool force) const {
@@ -81,6 +86,7 @@ Status CheckpointStore::WriteLocked() {
                             {"campaign", campaign_},
                             {"shard", {{"index", shard_.index}, {"count", shard_.count}}},
                             {"complete", complete_},
+                            {"only_rigs", only_rigs_},
                             {"updated_utc", UtcNow()},
                             {"rigs", rigs_}};
   // replace: a rig name or path with invalid UTF-8 must not make dump() throw.

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "flashrig/driver/flash/flash_wrapper.h"
 #include "flashrig/driver/flash/random.h"
 #include "flashrig/kvstore/crc32.h"
+#include "power_loss_snapshot.h"
 
 namespace flashrig::hil {
 namespace {
@@ -34,44 +36,12 @@ const char* OpName(KvOp::Type t) {
   return "?";
 }
 
-// Records which mutating ops of the dry run are hazardous cut points, numbered as the
-// power switch counts them (chip commands on SPI targets, where one Flash program can be
-// several page programs), so a hazard index is exactly what ArmCut receives.
-class HazardRecorder final : public driver::FlashWrapper {
- public:
-  HazardRecorder(driver::Flash& flash, const PowerSwitch& power)
-      : FlashWrapper(flash), power_(power) {}
-  std::vector<uint64_t> hazards;
-  // Starts afresh (after mount, where the switch's count restarts too).
-  void Reset() {
-    hazards.clear();
-    after_erase_ = false;
-  }
-
- private:
-  // The switch's number for the first command of the op about to run.
-  uint64_t NextOp() const { return power_.mutating_ops() + 1; }
-  Status DoProgram(uint32_t address, std::span<const std::byte> data) override {
-    // First program after an erase (new region / object header) and tiny flag programs
-    // (invalidation bits) are where engines most often lose atomicity.
-    if (after_erase_ || data.size() <= 2) hazards.push_back(NextOp());
-    after_erase_ = false;
-    return FlashWrapper::DoProgram(address, data);
-  }
-  Status DoErase(uint32_t address, uint32_t size_bytes) override {
-    hazards.push_back(NextOp());
-    after_erase_ = true;
-    return FlashWrapper::DoErase(address, size_bytes);
-  }
-  const PowerSwitch& power_;
-  bool after_erase_ = false;
-};
-
 struct RoundResult {
   bool cut = false;              // The cut fired.
   size_t in_flight = 0;          // Index of the op the cut interrupted.
   std::string failure{};         // "" = every invariant held.
   Status device = Status::Ok();  // A non-cut flash failure.
+  bool diverged = false;  // Started from a snapshot, the engine wrote what the dry run did not.
 };
 
 std::string Hex(const Value& v) {
@@ -80,12 +50,18 @@ std::string Hex(const Value& v) {
   return s;
 }
 
-// Runs the workload until it ends or a cut fires, keeping the reference model of every
-// acknowledged operation.
-RoundResult RunWorkload(KvUnderTest& kv, const std::vector<KvOp>& ops,
-                        std::map<std::string, Value>* model) {
+// Runs the workload from op `first` until it ends or a cut fires, keeping the reference
+// model of every acknowledged operation. `before_op(i)` (optional) runs before op i; a
+// non-ok status from it ends the run as a device failure.
+RoundResult RunWorkload(KvUnderTest& kv, const std::vector<KvOp>& ops, size_t first,
+                        PowerLossModel* model,
+                        const std::function<Status(size_t)>& before_op = nullptr) {
   RoundResult r;
-  for (size_t i = 0; i < ops.size(); ++i) {
+  for (size_t i = first; i < ops.size(); ++i) {
+    if (before_op) {
+      r.device = before_op(i);
+      if (!r.device.ok()) return r;
+    }
     const KvOp& op = ops[i];
     std::vector<std::byte> got;
     Status s = Status::Ok();
@@ -112,6 +88,7 @@ RoundResult RunWorkload(KvUnderTest& kv, const std::vector<KvOp>& ops,
       return r;
     }
     if (!s.ok()) {
+      r.in_flight = i;
       r.failure = fmt::format("op {} ({} {}) failed without a cut: {}", i, OpName(op.type), op.key,
                               s.str());
       return r;
@@ -129,7 +106,7 @@ RoundResult RunWorkload(KvUnderTest& kv, const std::vector<KvOp>& ops,
 
 // After power-up: mount from flash alone and check the invariants. "" = all held.
 std::string VerifyAfterCut(KvUnderTest& kv, const std::vector<KvOp>& ops, const RoundResult& round,
-                           const std::map<std::string, Value>& model, uint32_t key_count) {
+                           const PowerLossModel& model, uint32_t key_count) {
   Status s = kv.Mount();
   if (!s.ok()) return fmt::format("remount failed: {}", s.str());
   const KvOp* pending = round.cut ? &ops[round.in_flight] : nullptr;
@@ -210,19 +187,31 @@ struct DryRunResult {
 };
 
 // The workload on a blank store with no cut armed, through `recorder` so it also collects
-// the hazardous cut points.
-DryRunResult DryRun(const KvFactory& kv_factory, PowerSwitch& power, HazardRecorder& recorder,
-                    const std::vector<KvOp>& ops) {
+// the hazardous cut points and the write trace; every `every` ops (0 = never) it adds a
+// snapshot of the partition (read through `flash`) and the model to *snapshots.
+DryRunResult DryRun(const KvFactory& kv_factory, PowerSwitch& power, DryRunRecorder& recorder,
+                    const std::vector<KvOp>& ops, uint32_t every, driver::Flash& flash,
+                    std::vector<PowerLossSnapshot>* snapshots) {
   DryRunResult r;
   auto kv = kv_factory(recorder);
   Status s = kv->Mount();
   power.Disarm();
   recorder.Reset();
-  std::map<std::string, Value> model;
-  RoundResult dry = s.ok() ? RunWorkload(*kv, ops, &model) : RoundResult{};
+  PowerLossModel model;
+  const auto snapshot = [&](size_t i) {
+    if (every == 0 || i == 0 || i % every != 0) return Status::Ok();
+    PowerLossSnapshot snap{.kv_op = i,
+                           .mutating_ops = power.mutating_ops(),
+                           .writes = recorder.writes.size(),
+                           .model = model};
+    FLASHRIG_TRY(CaptureImage(flash, &snap));
+    snapshots->push_back(std::move(snap));
+    return Status::Ok();
+  };
+  RoundResult dry = s.ok() ? RunWorkload(*kv, ops, 0, &model, snapshot) : RoundResult{};
   r.total_ops = power.mutating_ops();
   if (!s.ok()) r.failure = fmt::format("mount of a blank store failed: {}", s.str());
-  r.device_gone = s == Status::Unavailable() || dry.cut;
+  r.device_gone = s == Status::Unavailable() || dry.cut || !dry.device.ok();
   if (r.failure.empty()) r.failure = dry.failure;
   return r;
 }
@@ -235,10 +224,14 @@ struct Sweep {
   const std::vector<KvOp>* ops = nullptr;
   uint64_t seed = 1;
   uint64_t total_ops = 0;
+  const std::vector<PowerLossSnapshot>* snapshots = nullptr;
+  const std::vector<uint64_t>* writes = nullptr;  // The dry run's write trace.
 };
 
-CutPlan PlanFor(const Sweep& sw, uint64_t cut, CutOutcome effect) {
-  CutPlan plan{.mutating_op = cut,
+// The plan for cut point `cut`, armed `skipped` mutating ops into the workload (a round
+// that starts from a snapshot counts from there); seed and offset follow the cut point.
+CutPlan PlanFor(const Sweep& sw, uint64_t cut, uint64_t skipped, CutOutcome effect) {
+  CutPlan plan{.mutating_op = cut - skipped,
                .outcome = effect,
                .seed = sw.seed ^ (cut * 0x100000001B3ull),
                .typical_fraction = std::nullopt};
@@ -251,17 +244,43 @@ CutPlan PlanFor(const Sweep& sw, uint64_t cut, CutOutcome effect) {
   return plan;
 }
 
-// Mounts the blank store, runs the workload with the cut armed, then powers up again.
+// Mounts the store (blank, or as `snap` left it), runs the workload from there with the
+// cut armed, then powers up again. From a snapshot, every write is checked against the
+// dry run's; round->diverged says the engine wrote something else.
 Status RunWorkloadWithCut(const Sweep& sw, Rig& rig, uint64_t cut, CutOutcome effect,
-                          std::map<std::string, Value>* model, RoundResult* round) {
+                          const PowerLossSnapshot* snap, PowerLossModel* model,
+                          RoundResult* round) {
   {
-    auto kv = (*sw.kv)(*rig.flash);
+    WriteTraceCheck checked(*rig.flash, *sw.writes, snap ? snap->writes : 0);
+    auto kv = (*sw.kv)(snap ? static_cast<driver::Flash&>(checked) : *rig.flash);
     FLASHRIG_TRY(kv->Mount());
-    rig.power->ArmCut(PlanFor(sw, cut, effect));
-    *round = RunWorkload(*kv, *sw.ops, model);
+    checked.Arm();
+    if (snap) *model = snap->model;
+    rig.power->ArmCut(PlanFor(sw, cut, snap ? snap->mutating_ops : 0, effect));
+    *round = RunWorkload(*kv, *sw.ops, snap ? snap->kv_op : 0, model);
+    round->diverged = checked.diverged();
   }  // The engine object dies with the power: nothing in RAM survives.
   rig.power->Disarm();
   return rig.power->PowerOn();
+}
+
+// Power-up, a blank partition, the snapshot's bytes if any, and the round's own seed. With
+// snapshots, an in-process device gets the partition back directly (no commands, no wear),
+// so each round starts from exactly the dry run's state.
+Status PrepareRound(const Sweep& sw, Rig& rig, uint64_t cut, const PowerLossSnapshot* snap) {
+  if (sw.config->snapshot_every_ops > 0 && rig.write_partition) {
+    rig.power->Disarm();
+    FLASHRIG_TRY(rig.power->PowerOn());
+    const std::vector<std::byte> blank(snap ? 0 : rig.flash->geometry().size_bytes,
+                                       rig.flash->geometry().erased_value);
+    FLASHRIG_TRY(rig.write_partition(snap ? std::span<const std::byte>(snap->image) : blank));
+  } else {
+    FLASHRIG_TRY(PowerUpBlank(*rig.power, *rig.flash));
+    if (snap) FLASHRIG_TRY(RestoreImage(*rig.flash, snap->image));
+  }
+  // Each round starts from its own seed, so `--cut N` replays round N exactly.
+  if (rig.reseed) rig.reseed(sw.seed ^ (cut * 0xC2B2AE3D27D4EB4Full));
+  return Status::Ok();
 }
 
 // Adds what the cut left and how the switch placed it to `outcome`.
@@ -286,36 +305,59 @@ Status DescribeCut(Rig& rig, json& outcome) {
 // Remounts and checks the invariants; "" = all held. *image: the saved post-cut image of
 // a failing round ("" if none).
 std::string VerifyRound(const Sweep& sw, Rig& rig, uint64_t cut, const RoundResult& round,
-                        const std::map<std::string, Value>& model, std::string* image) {
-  // Keep the post-cut image until we know whether it is needed: remount may repair it.
-  std::string pre_mount;
-  if (sw.config->save_failing_images && rig.save_image && !sw.ctx->artifacts_dir.empty()) {
-    pre_mount = fmt::format("{}/power_loss-{}-cut{}.bin", sw.ctx->artifacts_dir, rig.name, cut);
-    if (!rig.save_image(pre_mount).ok()) pre_mount.clear();
+                        const PowerLossModel& model, std::string* image) {
+  // Keep the post-cut image until we know whether it is needed: remount may repair it. An
+  // in-process device holds it in memory (the partition only) and writes the device
+  // image only for a failing round; other targets save it to a file before the remount.
+  const bool keep =
+      sw.config->save_failing_images && rig.save_image && !sw.ctx->artifacts_dir.empty();
+  const std::string path =
+      keep ? fmt::format("{}/power_loss-{}-cut{}.bin", sw.ctx->artifacts_dir, rig.name, cut) : "";
+  std::optional<ChipState> held;
+  bool saved = false;
+  if (keep && rig.get_chip_state && rig.set_chip_state) {
+    held = rig.get_chip_state();
+  } else if (keep) {
+    saved = rig.save_image(path).ok();
   }
-  auto kv = (*sw.kv)(*rig.flash);
-  std::string failure = VerifyAfterCut(*kv, *sw.ops, round, model, sw.config->key_count);
-  if (failure.empty() && !pre_mount.empty()) {
+  std::string failure;
+  {
+    auto kv = (*sw.kv)(*rig.flash);
+    failure = VerifyAfterCut(*kv, *sw.ops, round, model, sw.config->key_count);
+  }
+  if (failure.empty()) {
     std::error_code ec;
-    std::filesystem::remove(pre_mount, ec);
-  } else {
-    *image = pre_mount;
+    if (saved) std::filesystem::remove(path, ec);
+    return failure;
   }
+  if (held) saved = rig.set_chip_state(*held).ok() && rig.save_image(path).ok();
+  if (saved) *image = path;
   return failure;
 }
 
 // One cut point: blank partition, workload cut at mutating op `cut`, power-up, remount
 // and verify. *outcome: the round's record. A non-ok status: the device failed (no record).
 Status RunRound(const Sweep& sw, Rig& rig, uint64_t cut, json* outcome) {
-  FLASHRIG_TRY(PowerUpBlank(*rig.power, *rig.flash));
-  // Each round starts from its own seed, so `--cut N` replays round N exactly.
-  if (rig.reseed) rig.reseed(sw.seed ^ (cut * 0xC2B2AE3D27D4EB4Full));
   const CutOutcome effect = EffectFor(sw.config->effect, cut);
-  std::map<std::string, Value> model;
+  const PowerLossSnapshot* snap = SnapshotFor(*sw.snapshots, cut);
+  PowerLossModel model;
   RoundResult round;
-  FLASHRIG_TRY(RunWorkloadWithCut(sw, rig, cut, effect, &model, &round));
+  FLASHRIG_TRY(PrepareRound(sw, rig, cut, snap));
+  FLASHRIG_TRY(RunWorkloadWithCut(sw, rig, cut, effect, snap, &model, &round));
+  std::optional<size_t> diverged_at;
+  if (round.diverged) {  // Not the round the dry run predicted: replay it from op 0.
+    diverged_at = round.in_flight;
+    snap = nullptr;
+    model.clear();
+    FLASHRIG_TRY(PrepareRound(sw, rig, cut, nullptr));
+    FLASHRIG_TRY(RunWorkloadWithCut(sw, rig, cut, effect, nullptr, &model, &round));
+  }
   // Real rigs cannot choose the fate of the interrupted op: physics does.
   *outcome = {{"cut", cut}, {"effect", rig.power->exact() ? OutcomeName(effect) : "physical"}};
+  if (!sw.snapshots->empty() || sw.config->snapshot_every_ops > 0) {
+    (*outcome)["from_op"] = snap ? snap->kv_op : 0;
+    if (diverged_at) (*outcome)["snapshot_diverged_at_op"] = *diverged_at;
+  }
   FLASHRIG_TRY(DescribeCut(rig, *outcome));
   const std::vector<KvOp>& ops = *sw.ops;
   std::string failure = round.failure;
@@ -337,25 +379,70 @@ Status RunRound(const Sweep& sw, Rig& rig, uint64_t cut, json* outcome) {
   return Status::Ok();
 }
 
-// One check per recorded cut point, in cut order; returns the recorded outcomes.
-json AddCutChecks(const std::vector<uint64_t>& cuts, json& state, RigReport& report,
-                  uint64_t* failures) {
+// The recorded outcomes in cut order (cut points this run has not reached are left out).
+json OrderedOutcomes(const std::vector<uint64_t>& cuts, const json& state) {
   json outcomes = json::array();
   for (uint64_t cut : cuts) {
     const std::string key = std::to_string(cut);
-    if (!state["outcomes"].contains(key)) continue;
-    const json& o = state["outcomes"][key];
-    outcomes.push_back(o);
-    const bool ok = o["outcome"] == "ok";
-    *failures += ok ? 0 : 1;
-    std::string msg = o["detail"].get<std::string>();
-    if (!ok && !o["replay"].get<std::string>().empty())
-      msg += "; replay: " + o["replay"].get<std::string>();
-    if (!ok && !o["image"].get<std::string>().empty())
-      msg += "; image: " + o["image"].get<std::string>();
-    report.AddCheck("power_loss/cut/" + key, ok, msg);
+    if (state["outcomes"].contains(key)) outcomes.push_back(state["outcomes"][key]);
   }
   return outcomes;
+}
+
+// What a round costs, in mutating ops: the part of the workload it replays (from its
+// snapshot, or from op 0) plus about as much again as remount and verify take.
+std::vector<uint64_t> RoundCosts(const std::vector<uint64_t>& cuts,
+                                 const std::vector<PowerLossSnapshot>& snapshots,
+                                 const PowerLossConfig& config, const driver::Flash& flash) {
+  const auto& g = flash.geometry();
+  uint64_t fixed = 2 * uint64_t{config.key_count} + g.sector_count();
+  if (!snapshots.empty()) fixed += g.size_bytes / std::max<uint32_t>(1, g.program_page_bytes);
+  std::vector<uint64_t> costs;
+  for (uint64_t cut : cuts) {
+    const PowerLossSnapshot* snap = SnapshotFor(snapshots, cut);
+    costs.push_back(cut - (snap ? snap->mutating_ops : 0) + fixed);
+  }
+  return costs;
+}
+
+// The dry run's verdict as a check; false if the device went away (report filled in).
+bool ReportDryRun(const DryRunResult& dry, size_t kv_ops, RigReport& report) {
+  if (dry.device_gone) {
+    report.error = "the device went away during the dry run";
+    report.status = RunStatus::kDeviceError;
+    return false;
+  }
+  report.AddCheck("power_loss/dry_run", dry.failure.empty(),
+                  dry.failure.empty() ? fmt::format("{} KV ops, {} mutating flash ops, no cut",
+                                                    kv_ops, dry.total_ops)
+                                      : dry.failure);
+  return true;
+}
+
+// Runs the rounds of the cut points this shard owns and has not yet recorded in *state.
+Status RunSweep(const Sweep& sw, Rig& rig, const std::vector<uint64_t>& cuts,
+                const std::vector<bool>& owned, json* state, bool* interrupted) {
+  const CampaignContext& ctx = *sw.ctx;
+  if (const size_t done = (*state)["outcomes"].size(); done > 0) {
+    // Said once, so a requeued job's log shows it continued rather than started over.
+    const auto mine = static_cast<size_t>(std::count(owned.begin(), owned.end(), true));
+    ctx.Progress(double(done) / double(std::max<size_t>(1, mine)),
+                 fmt::format("resumed: {} of {} cut points already done", done, mine));
+  }
+  for (size_t n = 0; n < cuts.size(); ++n) {
+    const std::string key = std::to_string(cuts[n]);
+    if (!owned[n] || (*state)["outcomes"].contains(key)) continue;
+    if (ctx.StopRequested()) {
+      *interrupted = true;
+      return Status::Ok();
+    }
+    ctx.Progress(double(n) / double(cuts.size()), fmt::format("cut {}/{}", n + 1, cuts.size()));
+    json outcome;
+    FLASHRIG_TRY(RunRound(sw, rig, cuts[n], &outcome));
+    (*state)["outcomes"][key] = outcome;
+    ctx.Checkpoint(*state);
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -378,61 +465,63 @@ std::string PowerLossCampaign::CheckRig(const Rig& rig) const {
   return "";
 }
 
+uint64_t AddPowerLossCutChecks(const json& outcomes, RigReport& report) {
+  // .at(): a merge reads these back from report files, which may be damaged (it throws).
+  uint64_t failures = 0;
+  for (const json& o : outcomes) {
+    const bool ok = o.at("outcome") == "ok";
+    failures += ok ? 0 : 1;
+    std::string msg = o.at("detail").get<std::string>();
+    if (!ok && !o.at("replay").get<std::string>().empty())
+      msg += "; replay: " + o.at("replay").get<std::string>();
+    if (!ok && !o.at("image").get<std::string>().empty())
+      msg += "; image: " + o.at("image").get<std::string>();
+    report.AddCheck("power_loss/cut/" + std::to_string(o.at("cut").get<uint64_t>()), ok, msg);
+  }
+  return failures;
+}
+
 Status PowerLossCampaign::Run(CampaignContext& ctx, RigReport& report) {
   Rig& rig = *ctx.rig;
   PowerSwitch& power = *rig.power;
   const uint64_t seed = ctx.config ? ctx.config->seed : 1;
   const std::vector<KvOp> ops = MakePowerLossWorkload(config_, seed);
 
-  // Dry run: the workload must pass without a cut; it also sizes and classifies the sweep.
+  // Dry run: the workload must pass without a cut; it also sizes and classifies the sweep
+  // and takes the snapshots rounds start from.
   FLASHRIG_TRY(PowerUpBlank(power, *rig.flash));
-  HazardRecorder recorder(*rig.flash, power);
-  const DryRunResult dry = DryRun(kv_, power, recorder, ops);
-  if (dry.device_gone) {
-    report.error = "the device went away during the dry run";
-    report.status = RunStatus::kDeviceError;
-    return Status::Unavailable();
-  }
-  report.AddCheck("power_loss/dry_run", dry.failure.empty(),
-                  dry.failure.empty() ? fmt::format("{} KV ops, {} mutating flash ops, no cut",
-                                                    ops.size(), dry.total_ops)
-                                      : dry.failure);
+  if (rig.reseed) rig.reseed(seed ^ 0xD27E5EEDull);
+  DryRunRecorder recorder(*rig.flash, power);
+  std::vector<PowerLossSnapshot> snapshots;
+  const DryRunResult dry =
+      DryRun(kv_, power, recorder, ops, config_.snapshot_every_ops, *rig.flash, &snapshots);
+  if (!ReportDryRun(dry, ops.size(), report)) return Status::Unavailable();
 
   const std::vector<uint64_t> cuts =
-      PowerLossCutPoints(config_, dry.total_ops, recorder.hazards, seed);
+      dry.failure.empty() ? PowerLossCutPoints(config_, dry.total_ops, recorder.hazards, seed)
+                          : std::vector<uint64_t>{};
   const Sweep sweep{.config = &config_,
                     .kv = &kv_,
                     .ctx = &ctx,
                     .ops = &ops,
                     .seed = seed,
-                    .total_ops = dry.total_ops};
+                    .total_ops = dry.total_ops,
+                    .snapshots = &snapshots,
+                    .writes = &recorder.writes};
   json state = ctx.resume_state.is_object() ? ctx.resume_state : json{{"outcomes", json::object()}};
   bool interrupted = false;
-  Status device = Status::Ok();
-  for (size_t n = 0; n < cuts.size() && dry.failure.empty(); ++n) {
-    if (!ctx.shard.Owns(n)) continue;
-    const uint64_t cut = cuts[n];
-    const std::string key = std::to_string(cut);
-    if (state["outcomes"].contains(key)) continue;
-    if (ctx.StopRequested()) {
-      interrupted = true;
-      break;
-    }
-    ctx.Progress(double(n) / double(cuts.size()), fmt::format("cut {}/{}", n + 1, cuts.size()));
-    json outcome;
-    device = RunRound(sweep, rig, cut, &outcome);
-    if (!device.ok()) break;
-    state["outcomes"][key] = outcome;
-    ctx.Checkpoint(state);
-  }
+  const Status device = RunSweep(
+      sweep, rig, cuts, OwnedItems(ctx.shard, RoundCosts(cuts, snapshots, config_, *rig.flash)),
+      &state, &interrupted);
   ctx.Checkpoint(state, /*force=*/true);
 
-  uint64_t failures = 0;
-  const json outcomes = AddCutChecks(cuts, state, report, &failures);
+  const json outcomes = OrderedOutcomes(cuts, state);
+  const uint64_t failures = AddPowerLossCutChecks(outcomes, report);
   report.figures["power_loss"] = {{"mutating_ops", dry.total_ops},
                                   {"kv_ops", ops.size()},
                                   {"schedule", CutScheduleName(config_.schedule)},
                                   {"method", power.method()},
+                                  {"snapshot_every_ops", config_.snapshot_every_ops},
                                   {"cut_points", cuts.size()},
                                   {"failures", failures},
                                   {"outcomes", outcomes}};

@@ -6,6 +6,7 @@
 
 #include "flashrig/hil/campaigns/endurance_campaign.h"
 #include "flashrig/hil/campaigns/power_loss_campaign.h"
+#include "flashrig/hil/config/part_config.h"
 #include "flashrig/hil/report/latency_histogram.h"
 #include "qualify_sfdp.h"
 
@@ -193,7 +194,38 @@ Status RunNested(Campaign& campaign, CampaignContext& ctx, RigReport& report, co
   return s;
 }
 
+// The part file a target URL names ("sim:configs/parts/x.json?seed=1"), or "".
+std::string PartFileOf(const std::string& target) {
+  for (const char* scheme : {"sim:", "ftdi-emu:"}) {
+    if (!target.starts_with(scheme)) continue;
+    const std::string rest = target.substr(std::string_view(scheme).size());
+    const std::string path = rest.substr(0, rest.find('?'));
+    if (path.ends_with(".json")) return path;
+  }
+  return "";
+}
+
 }  // namespace
+
+uint64_t QualifyRigCost(const QualifyConfig& config, const RigConfig& rig) {
+  uint64_t tpp = 700, tse = 45000, erase_sum = 45000 + 120000 + 150000, sector = 4096, page = 256;
+  if (const std::string file = PartFileOf(rig.target); !file.empty()) {
+    ConfigErrors ignored;  // A broken part file is reported when the rig is opened.
+    if (auto part = LoadPartFile(file, &ignored); part && !part->erase_types.empty()) {
+      tpp = part->page_program.typical_us;
+      tse = part->erase_types.front().time.typical_us;
+      sector = part->erase_types.front().size_bytes;
+      page = part->page_bytes;
+      erase_sum = 0;
+      for (const auto& e : part->erase_types) erase_sum += e.time.typical_us;
+    }
+  }
+  const uint64_t timing = uint64_t{config.timing_samples} * (tpp + tse + erase_sum);
+  const uint64_t endurance =
+      config.endurance_cycles * (tse + sector / std::max<uint64_t>(page, 1) * tpp);
+  const uint64_t power_loss = uint64_t{config.power_loss_operations} * 16 * (tpp + tse);
+  return timing + endurance + power_loss + 1;
+}
 
 std::string QualifyCampaign::CheckRig(const Rig& rig) const {
   if (!rig.part) {
@@ -213,6 +245,9 @@ Status QualifyCampaign::Run(CampaignContext& ctx, RigReport& report) {
   json sfdp_findings = json::array();
   Status device = Status::Ok();
   const auto step = [&](double f, const char* what) { ctx.Progress(f, what); };
+  // An in-process device starts from the campaign's seed, whatever ran before it in this
+  // process: a rig qualifies the same in a shard as in a single run.
+  if (rig.reseed) rig.reseed(seed ^ 0x9A11F7ull);
 
   step(0.0, "identity");
   CheckIdentity(rig, report, not_run, sfdp_timing, sfdp_findings);

@@ -2,7 +2,9 @@
 #include "flashrig/hil/campaigns/runner.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -44,10 +46,37 @@ struct OpenedRigs {
   std::vector<std::unique_ptr<Campaign>> campaigns;
 };
 
-// Opens and checks every rig of `config`; the error to return if one fails.
+// Which rigs of `config` this run opens: those `only` names (all if empty) and, for a
+// kind that splits rigs between shards, that `shard` owns. The error if `only` names a
+// rig the campaign does not have.
+std::optional<RunResult> SelectRigs(const CampaignConfig& config,
+                                    const std::vector<std::string>& only, Shard shard,
+                                    std::vector<bool>* selected) {
+  std::vector<std::string> names;
+  for (const RigConfig& rc : config.rigs) names.push_back(rc.name);
+  for (const std::string& name : only) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return Error(2, fmt::format("--rig {}: campaign {} has no such rig (rigs: {})", name,
+                                  config.name, fmt::join(names, ", ")));
+    }
+  }
+  const std::vector<uint32_t> owners = ShardsSplitRigs(config.kind)
+                                           ? RigOwners(config, shard.count)
+                                           : std::vector<uint32_t>(names.size(), shard.index);
+  selected->clear();
+  for (size_t r = 0; r < names.size(); ++r) {
+    const bool named = only.empty() || std::find(only.begin(), only.end(), names[r]) != only.end();
+    selected->push_back(named && owners[r] == shard.index);
+  }
+  return std::nullopt;
+}
+
+// Opens and checks the selected rigs of `config`; the error to return if one fails.
 std::optional<RunResult> OpenRigs(const CampaignConfig& config, const KvFactory& kv,
-                                  OpenedRigs* rigs) {
-  for (const RigConfig& rc : config.rigs) {
+                                  const std::vector<bool>& selected, OpenedRigs* rigs) {
+  for (size_t r = 0; r < config.rigs.size(); ++r) {
+    if (!selected[r]) continue;
+    const RigConfig& rc = config.rigs[r];
     RigOpenResult opened = OpenRig(rc);
     if (!opened.handle) return Error(opened.bad_input ? 2 : 3, opened.error);
     auto campaign = MakeCampaign(config, kv ? kv : DefaultKvFactory(KvSettingsForRig(rc)));
@@ -166,7 +195,9 @@ void RunRig(const RigRunShared& shared, size_t i, Rig& rig, Campaign& campaign, 
   CampaignContext ctx;
   ctx.rig = &rig;
   ctx.config = shared.config;
-  ctx.shard = shared.options->only_cut ? Shard{} : shared.shard;
+  // A kind that splits rigs runs each of its rigs whole; a replay runs one cut.
+  const bool whole = shared.options->only_cut != 0 || ShardsSplitRigs(shared.config->kind);
+  ctx.shard = whole ? Shard{} : shared.shard;
   ctx.stop_requested = shared.stop;
   ProgressPrinter* progress = shared.progress;
   ctx.progress = [progress, i](double f, const std::string& s) { progress->Update(i, f, s); };
@@ -191,7 +222,12 @@ bool RunRigs(RigRunShared shared, const OpenedRigs& rigs, Report* report) {
   const CampaignConfig& config = *shared.config;
   const RunOptions& options = *shared.options;
   std::vector<std::string> names;
-  for (const auto& h : rigs.handles) names.push_back(h->rig().name);
+  for (const auto& h : rigs.handles) {
+    // The shard goes into every progress line, so a scheduler's log says which it ran.
+    names.push_back(shared.shard.count > 1 ? fmt::format("{} [shard {}/{}]", h->rig().name,
+                                                         shared.shard.index + 1, shared.shard.count)
+                                           : h->rig().name);
+  }
   ProgressPrinter progress(options.progress_out, options.progress_tty, options.progress_interval,
                            names);
   const auto start = std::chrono::steady_clock::now();
@@ -224,9 +260,10 @@ void ExplainInterruptions(const CampaignConfig& config, const std::string& dir, 
                           Report* report) {
   for (auto& rr : report->rigs) {
     if (rr.status == RunStatus::kInterrupted && rr.error.empty()) {
-      rr.error = deadline_hit
-                     ? fmt::format("stopped after max_duration_s = {}", config.max_duration_s)
-                     : "interrupted (Ctrl-C); continue with flashrig run --resume " + dir;
+      rr.error =
+          deadline_hit
+              ? fmt::format("stopped after max_duration_s = {}", config.max_duration_s)
+              : "interrupted (Ctrl-C or SIGTERM); continue with flashrig run --resume " + dir;
     }
   }
 }
@@ -261,11 +298,15 @@ RunResult Run(const CampaignConfig& config, const RunOptions& options, const std
   effective.power_loss.only_cut = options.only_cut;
 
   // Open and check every rig before the output directory is touched.
+  std::vector<bool> selected;
+  if (auto failure = SelectRigs(effective, options.only_rigs, options.shard, &selected)) {
+    return std::move(*failure);
+  }
   OpenedRigs rigs;
-  if (auto failure = OpenRigs(effective, options.kv, &rigs)) return std::move(*failure);
+  if (auto failure = OpenRigs(effective, options.kv, selected, &rigs)) return std::move(*failure);
 
   CheckpointStore checkpoint(dir + "/checkpoint.json", effective.name, options.shard,
-                             std::chrono::seconds(effective.checkpoint_every_s));
+                             std::chrono::seconds(effective.checkpoint_every_s), options.only_rigs);
   if (auto failure = PrepareOutputDir(effective, rigs, dir, resume, &checkpoint)) {
     return std::move(*failure);
   }
@@ -277,6 +318,8 @@ RunResult Run(const CampaignConfig& config, const RunOptions& options, const std
   }
 
   Report report = NewReport(effective, rigs.handles.size());
+  report.shard_index = checkpoint.shard().index;
+  report.shard_count = checkpoint.shard().count;
   RigRunShared shared;
   shared.config = &effective;
   shared.options = &options;
@@ -326,6 +369,7 @@ RunResult ResumeCampaign(const std::string& dir, RunOptions options) {
     return r;
   }
   options.shard = probe.shard();
+  options.only_rigs = probe.only_rigs();
   return Run(*config, options, dir, /*resume=*/true);
 }
 
@@ -358,39 +402,6 @@ std::optional<Report> ReadReportDir(const std::string& dir, std::string* error) 
   auto report = ReportFromJson(*j, &why);
   if (!report) *error = dir + "/report.json: " + why;
   return report;
-}
-
-std::optional<Report> MergeReports(const std::vector<Report>& reports,
-                                   const std::vector<std::string>& dirs, std::string* error) {
-  if (reports.empty()) {
-    *error = "nothing to merge";
-    return std::nullopt;
-  }
-  Report merged = reports.front();
-  merged.rigs.clear();
-  merged.merged_from = dirs;
-  for (size_t i = 0; i < reports.size(); ++i) {
-    const Report& r = reports[i];
-    if (r.campaign != merged.campaign || r.kind != merged.kind || r.seed != merged.seed) {
-      *error = fmt::format("{}: campaign {} ({}, seed {}) differs from {} ({}, seed {})", dirs[i],
-                           r.campaign, r.kind, r.seed, merged.campaign, merged.kind, merged.seed);
-      return std::nullopt;
-    }
-    merged.started_utc = std::min(merged.started_utc, r.started_utc);
-    merged.finished_utc = std::max(merged.finished_utc, r.finished_utc);
-    for (const auto& rig : r.rigs) {
-      for (const auto& seen : merged.rigs) {
-        if (seen.rig == rig.rig && seen.shard_index == rig.shard_index &&
-            seen.shard_count == rig.shard_count) {
-          *error = fmt::format("{}: rig {} shard {}/{} appears twice", dirs[i], rig.rig,
-                               rig.shard_index + 1, rig.shard_count);
-          return std::nullopt;
-        }
-      }
-      merged.rigs.push_back(rig);
-    }
-  }
-  return merged;
 }
 
 }  // namespace flashrig::hil

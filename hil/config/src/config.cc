@@ -190,6 +190,7 @@ void ReadPowerLoss(ObjectReader& o, PowerLossConfig* p) {
   o.Uint32("cut_count", &p->cut_count, {.min = 1, .max = 1'000'000});
   o.Enum("effect", &p->effect, kEffects);
   o.Bool("save_failing_images", &p->save_failing_images);
+  o.Uint32("snapshot_every_ops", &p->snapshot_every_ops, {.max = 1'000'000});
 }
 
 void ReadQualify(ObjectReader& o, QualifyConfig* q) {

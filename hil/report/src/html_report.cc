@@ -251,6 +251,23 @@ constexpr const char* kStyle =
     "figure{margin:0}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}"
     "section{border-top:2px solid #ddd;margin-top:1.5em}";
 
+// Which shard ran where and how it ended (merged reports only): the first place to look
+// when a scheduled run failed.
+std::string ShardTable(const Report& report) {
+  std::string s =
+      "<section><h2>Shards</h2><table><tr><th>shard</th><th>status</th><th>directory</th>"
+      "<th>note</th></tr>";
+  for (const auto& sh : report.shards) {
+    const bool ok = sh.status == "passed";
+    s += fmt::format(
+        "<tr><td>{}/{}</td><td><span class=\"badge {}\">{}</span></td><td><code>{}</code></td>"
+        "<td>{}</td></tr>",
+        sh.index + 1, sh.count, ok ? "passed" : "failed", Esc(sh.status), Esc(sh.dir),
+        Esc(sh.message));
+  }
+  return s + "</table></section>";
+}
+
 }  // namespace
 
 std::string RenderHtml(const Report& report) {
@@ -267,6 +284,7 @@ std::string RenderHtml(const Report& report) {
     for (const auto& d : report.merged_from) s += " <code>" + Esc(d) + "</code>";
     s += "</p>";
   }
+  if (!report.shards.empty()) s += ShardTable(report);
   for (const auto& r : report.rigs) s += RigSection(r);
   s += "<section><h2>Configuration</h2><pre>" +
        Esc(report.config.dump(2, ' ', false, json::error_handler_t::replace)) +

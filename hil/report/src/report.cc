@@ -103,18 +103,30 @@ json ReportToJson(const Report& report) {
                     {"checks", checks},
                     {"figures", r.figures}});
   }
-  return {{"format", "flashrig-report"},
-          {"format_version", kReportFormatVersion},
-          {"campaign", report.campaign},
-          {"kind", report.kind},
-          {"status", RunStatusName(report.OverallStatus())},
-          {"seed", report.seed},
-          {"tool_version", report.tool_version},
-          {"started_utc", report.started_utc},
-          {"finished_utc", report.finished_utc},
-          {"merged_from", report.merged_from},
-          {"config", report.config},
-          {"rigs", rigs}};
+  json j = {{"format", "flashrig-report"},
+            {"format_version", kReportFormatVersion},
+            {"campaign", report.campaign},
+            {"kind", report.kind},
+            {"status", RunStatusName(report.OverallStatus())},
+            {"seed", report.seed},
+            {"tool_version", report.tool_version},
+            {"started_utc", report.started_utc},
+            {"finished_utc", report.finished_utc},
+            {"shard", {{"index", report.shard_index}, {"count", report.shard_count}}},
+            {"merged_from", report.merged_from},
+            {"config", report.config},
+            {"rigs", rigs}};
+  if (!report.shards.empty()) {
+    json shards = json::array();
+    for (const auto& s : report.shards) {
+      shards.push_back({{"shard", {{"index", s.index}, {"count", s.count}}},
+                        {"dir", s.dir},
+                        {"status", s.status},
+                        {"message", s.message}});
+    }
+    j["shards"] = shards;
+  }
+  return j;
 }
 
 // A non-negative integer <= max, as report.json stores them; anything else (1e30, -1,
@@ -156,6 +168,17 @@ std::optional<Report> ReportFromJson(const json& j, std::string* error) {
     where = "/merged_from";
     r.merged_from = j.value("merged_from", std::vector<std::string>{});
     r.config = j.value("config", json());
+    where = "/shard";
+    if (j.contains("shard")) {
+      r.shard_index = j.at("shard").at("index").get<uint32_t>();
+      r.shard_count = j.at("shard").at("count").get<uint32_t>();
+    }
+    where = "/shards";
+    for (const auto& s : j.value("shards", json::array())) {
+      r.shards.push_back({s.at("shard").at("index").get<uint32_t>(),
+                          s.at("shard").at("count").get<uint32_t>(), s.at("dir").get<std::string>(),
+                          s.at("status").get<std::string>(), s.value("message", "")});
+    }
     const json& rigs = j.at("rigs");
     for (size_t i = 0; i < rigs.size(); ++i) {
       const json& x = rigs.at(i);

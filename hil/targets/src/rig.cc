@@ -226,17 +226,6 @@ ChipState PartitionState(std::span<const std::byte> contents, const std::vector<
   return s;
 }
 
-// The device image `contents` with the partition replaced by the saved one.
-std::vector<std::byte> MergedImage(std::span<const std::byte> contents, const ChipState& s,
-                                   PartitionSpan p) {
-  std::vector<std::byte> image(contents.begin(), contents.end());
-  if (s.partition_image.size() == p.size) {
-    std::copy(s.partition_image.begin(), s.partition_image.end(),
-              image.begin() + static_cast<ptrdiff_t>(p.offset));
-  }
-  return image;
-}
-
 // get_chip_state / set_chip_state for an in-process device (simulated chip or RAM).
 template <typename Device>
 void AddChipStateHooks(Device* device, PartitionSpan p, Rig& rig) {
@@ -246,7 +235,11 @@ void AddChipStateHooks(Device* device, PartitionSpan p, Rig& rig) {
   rig.set_chip_state = [device, p](const ChipState& s) {
     if (s.partition_image.size() != p.size) return Status::InvalidArgument();
     FLASHRIG_TRY(device->RestoreEraseCounts(s.erase_counts));
-    return device->Restore(MergedImage(device->contents(), s, p));
+    return device->RestoreRange(static_cast<uint32_t>(p.offset), s.partition_image);
+  };
+  rig.write_partition = [device, p](std::span<const std::byte> image) {
+    if (image.size() != p.size) return Status::InvalidArgument();
+    return device->RestoreRange(static_cast<uint32_t>(p.offset), image);
   };
 }
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "flashrig/hil/merge/report_merge.h"
 #include "testing/xml_check.h"
 
 namespace flashrig::hil {

@@ -1,10 +1,9 @@
 // Reports: JSON round trip and validation, JUnit well-formedness and counts, the HTML
-// page (self-contained, escaped, charts present), merging, latency statistics.
+// page (self-contained, escaped, charts present), latency statistics.
 #include "flashrig/hil/report/report.h"
 
 #include <gtest/gtest.h>
 
-#include "flashrig/hil/campaigns/runner.h"
 #include "flashrig/hil/report/html_report.h"
 #include "flashrig/hil/report/junit.h"
 #include "flashrig/hil/report/latency_histogram.h"
@@ -172,27 +171,6 @@ TEST(HtmlReportTest, RendersAReportWithoutFigures) {
   ASSERT_NO_THROW(html = RenderHtml(r));
   EXPECT_NE(html.find("</html>"), std::string::npos);
   EXPECT_NE(html.find("figures not shown: malformed in report.json"), std::string::npos);
-}
-
-TEST(MergeTest, CombinesShardsAndRejectsOtherCampaigns) {
-  Report a = Sample(), b = Sample();
-  a.rigs = {a.rigs[0]};
-  b.rigs = {a.rigs[0]};
-  a.rigs[0].shard_count = b.rigs[0].shard_count = 2;
-  b.rigs[0].shard_index = 1;
-  b.rigs[0].status = RunStatus::kPassed;
-  std::string error;
-  auto merged = MergeReports({a, b}, {"d0", "d1"}, &error);
-  ASSERT_TRUE(merged.has_value()) << error;
-  EXPECT_EQ(merged->rigs.size(), 2u);
-  EXPECT_EQ(merged->OverallStatus(), RunStatus::kFailed);
-  EXPECT_EQ(merged->merged_from, (std::vector<std::string>{"d0", "d1"}));
-
-  EXPECT_FALSE(MergeReports({a, a}, {"d0", "d0"}, &error).has_value());
-  EXPECT_NE(error.find("appears twice"), std::string::npos);
-  b.campaign = "other";
-  EXPECT_FALSE(MergeReports({a, b}, {"d0", "d1"}, &error).has_value());
-  EXPECT_NE(error.find("d1: campaign other"), std::string::npos) << error;
 }
 
 TEST(LatencyStatsTest, NearestRankPercentilesAndHistogram) {

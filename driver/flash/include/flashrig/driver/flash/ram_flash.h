@@ -104,6 +104,9 @@ class RamFlash final : public Flash {
   std::vector<std::byte> Snapshot() const { return data_; }
   // kInvalidArgument if the size differs from the device. Clears torn-cell state.
   Status Restore(std::span<const std::byte> image);
+  // Overwrites [address, address + bytes.size()) without counting an operation or wear,
+  // and clears its torn-cell state. kInvalidArgument if out of bounds.
+  Status RestoreRange(uint32_t address, std::span<const std::byte> bytes);
 
   // Loads an image file. kNotFound: no such file; kInvalidArgument: its size is not
   // geometry.size_bytes; kUnavailable: read error.

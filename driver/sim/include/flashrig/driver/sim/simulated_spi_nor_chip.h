@@ -152,6 +152,9 @@ class SimulatedSpiNorChip final : public SpiDevice {
   std::span<const std::byte> contents() const;
   // kInvalidArgument if the size differs from the part.
   Status Restore(std::span<const std::byte> image);
+  // Overwrites part of the array (no command, no time, no wear) and clears its weak cells:
+  // how a power-loss sweep puts a snapshot back. kInvalidArgument if out of bounds.
+  Status RestoreRange(uint32_t address, std::span<const std::byte> bytes);
   // kNotFound: no such file; kInvalidArgument: wrong size; kUnavailable: I/O error.
   Status LoadImage(const std::string& path);
   // Atomic (temporary file, then rename). kUnavailable on I/O error.

@@ -8,7 +8,9 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "flashrig/driver/flash/status.h"
 #include "flashrig/hil/campaigns/kv_under_test.h"
@@ -18,13 +20,20 @@
 
 namespace flashrig::hil {
 
-// Which slice of a campaign's work items this process runs (`--shard i/N`): items whose
-// index modulo `count` is `index`.
+// Which slice of a campaign's work items this process runs (`--shard i/N`, 0-based here).
+// Items are split by estimated cost (ShardOwners), not by count.
 struct Shard {
   uint32_t index = 0;
   uint32_t count = 1;  // > 0
-  bool Owns(uint64_t item) const { return item % count == index; }
 };
+
+// Splits work items into `shard_count` shards of about equal total cost: largest cost
+// first onto the least loaded shard, ties by lower item and shard index. Element i is the
+// (0-based) shard that owns item i. Deterministic, so every shard of a run, and the merge,
+// compute the same split from the same costs.
+std::vector<uint32_t> ShardOwners(std::span<const uint64_t> costs, uint32_t shard_count);
+// Which items `shard` owns under that split.
+std::vector<bool> OwnedItems(const Shard& shard, std::span<const uint64_t> costs);
 
 struct CampaignContext {
   Rig* rig = nullptr;
@@ -68,6 +77,12 @@ class Campaign {
   //   kOk | kUnavailable / kDeadlineExceeded / ...: the device failed
   virtual Status Run(CampaignContext& ctx, RigReport& report) = 0;
 };
+
+// Qualify splits a campaign's rigs (parts and chip samples) between shards, each rig
+// qualified whole by one shard; the other kinds split each rig's work items.
+inline bool ShardsSplitRigs(CampaignKind kind) { return kind == CampaignKind::kQualify; }
+// For a kind that splits rigs: element r is the shard that runs rig r of `config`.
+std::vector<uint32_t> RigOwners(const CampaignConfig& config, uint32_t shard_count);
 
 // The campaign for config.kind; KV campaigns use (a copy of) `kv`, in production
 // DefaultKvFactory(KvSettingsForRig(rig)).

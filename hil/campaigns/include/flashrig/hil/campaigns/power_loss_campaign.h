@@ -28,6 +28,10 @@ std::vector<KvOp> MakePowerLossWorkload(const PowerLossConfig& config, uint64_t 
 std::vector<uint64_t> PowerLossCutPoints(const PowerLossConfig& config, uint64_t total_ops,
                                          const std::vector<uint64_t>& hazards, uint64_t seed);
 
+// One check per outcome ("power_loss/cut/17"), in the order given; returns how many
+// failed. The campaign and the shard merge both use it.
+uint64_t AddPowerLossCutChecks(const nlohmann::json& outcomes, RigReport& report);
+
 class PowerLossCampaign final : public Campaign {
  public:
   PowerLossCampaign(const PowerLossConfig& config, KvFactory kv)
@@ -36,10 +40,14 @@ class PowerLossCampaign final : public Campaign {
   // Needs a power switch on the rig and a KV engine that accepts the partition.
   std::string CheckRig(const Rig& rig) const override;
 
-  // Erases the partition before every cut point (the campaign owns it). Figures:
-  // figures["power_loss"] = {"mutating_ops", "cut_points", "failures", "outcomes":
-  // [{"cut", "effect", "op_index", "op", "outcome", "detail", "image", "replay"}]}.
-  // One check per cut point ("power_loss/cut/17") plus "power_loss/dry_run".
+  // Erases the partition before every cut point (the campaign owns it); with
+  // snapshot_every_ops = K a round then writes back the dry run's snapshot from the last
+  // multiple of K ops before its cut and replays from there. Work items are the cut
+  // points, split by their replay cost. Figures: figures["power_loss"] = {"mutating_ops",
+  // "kv_ops", "schedule", "method", "snapshot_every_ops", "cut_points", "failures",
+  // "outcomes": [{"cut", "effect", "from_op" (with snapshots), "op_index", "op", "outcome",
+  // "detail", "image", "replay", ...}]}. One check per cut point ("power_loss/cut/17")
+  // plus "power_loss/dry_run".
   Status Run(CampaignContext& ctx, RigReport& report) override;
 
  private:

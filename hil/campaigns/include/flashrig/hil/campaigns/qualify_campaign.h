@@ -10,6 +10,11 @@
 
 namespace flashrig::hil {
 
+// What qualifying `rig` costs, in estimated chip busy microseconds, from the part file
+// its target names (sim:PART.json, ftdi-emu:PART.json) or typical NOR times when the
+// part is only known once the chip is probed. Used to give shards even loads.
+uint64_t QualifyRigCost(const QualifyConfig& config, const RigConfig& rig);
+
 class QualifyCampaign final : public Campaign {
  public:
   QualifyCampaign(const QualifyConfig& config, KvFactory kv)

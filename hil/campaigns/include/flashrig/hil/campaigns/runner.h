@@ -1,7 +1,7 @@
 // Runner: takes a loaded campaign to a finished output directory — opens every rig (and
 // stops with exit 2/3 before touching anything if one fails), runs one thread per rig,
 // checkpoints, honours Ctrl-C and max_duration_s, and writes report.json, junit.xml and
-// report.html. Also `--resume`, re-rendering and merging of shard reports.
+// report.html. Also `--resume` and re-rendering (merging shards is hil/merge).
 #pragma once
 
 #include <atomic>
@@ -21,6 +21,8 @@ struct RunOptions {
   std::string out_dir{};  // "" = the campaign's output_dir.
   Shard shard{};
   uint64_t only_cut = 0;  // Power loss: replay just this cut point (0 = all).
+  // Run only the rigs with these names (empty = all): one rig per host in a rig farm.
+  std::vector<std::string> only_rigs{};
   // Set asynchronously (SIGINT handler) to stop cleanly with a partial report.
   const std::atomic<bool>* interrupt = nullptr;
   std::FILE* progress_out = nullptr;  // null = silent.
@@ -52,10 +54,5 @@ Status WriteReportFiles(const Report& report, const std::string& dir, std::strin
 
 // Reads DIR/report.json. nullopt with *error on a missing or malformed report.
 std::optional<Report> ReadReportDir(const std::string& dir, std::string* error);
-
-// Combines shard (or per-machine) reports of one campaign: rigs concatenated, status
-// recomputed. nullopt with *error if the reports are of different campaigns or kinds.
-std::optional<Report> MergeReports(const std::vector<Report>& reports,
-                                   const std::vector<std::string>& dirs, std::string* error);
 
 }  // namespace flashrig::hil

@@ -7,6 +7,9 @@
 
 namespace flashrig::hil {
 
+// The throughput checks from figures["throughput"] alone (campaign and shard merge).
+void AddThroughputChecks(const nlohmann::json& figures, RigReport& report);
+
 class ThroughputCampaign final : public Campaign {
  public:
   ThroughputCampaign(const CampaignConfig& config, KvFactory kv)
@@ -15,8 +18,10 @@ class ThroughputCampaign final : public Campaign {
   // Fails if the partition cannot hold the largest transfer (rounded up to sectors).
   std::string CheckRig(const Rig& rig) const override;
   // Work items are (operation, size) pairs in config order, then KV mixes; a shard runs
-  // every item whose index it owns. Figures: figures["throughput"]["raw"] = [{"op",
-  // "size_bytes", "ops_per_s", "mb_per_s", "latency": LatencyStats JSON, "flash_bytes_per_op"}].
+  // the items it owns (split by estimated cost). Each item starts from its own device
+  // seed and a fresh erase plan. Figures: figures["throughput"]["raw"] = [{"item", "op",
+  // "size_bytes", "ops_per_s", "mb_per_s", "latency": LatencyStats JSON,
+  // "flash_bytes_per_op", ...}], ["kv"] = [{"item", "name", ...}].
   Status Run(CampaignContext& ctx, RigReport& report) override;
 
  private:

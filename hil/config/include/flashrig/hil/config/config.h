@@ -132,6 +132,9 @@ struct PowerLossConfig {
   uint32_t cut_count = 32;  // Cuts for log_spaced / random; every_op ignores it.
   CutEffect effect = CutEffect::kMixed;
   bool save_failing_images = true;
+  // Snapshot the dry run every K KV ops; a round starts from the last snapshot before its
+  // cut instead of op 0 (sweep cost linear, not quadratic, in `operations`). 0 = off.
+  uint32_t snapshot_every_ops = 0;
   // Not read from JSON: `flashrig run --cut N` replays exactly one cut point. 0 = all.
   uint64_t only_cut = 0;
 };

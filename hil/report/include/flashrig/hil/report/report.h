@@ -51,6 +51,17 @@ struct RigReport {
   RunStatus EndStatus(bool device_ok, bool interrupted) const;
 };
 
+// One shard (or per-rig run) behind a merged report: where it ran and how it ended, so
+// the merged report says which shard failed. status: a RunStatus name, or "missing" when
+// the shard left no report.
+struct ShardSummary {
+  uint32_t index = 0;  // 0-based.
+  uint32_t count = 1;
+  std::string dir{};
+  std::string status{};
+  std::string message{};  // Failed checks, the device error, or why it is missing.
+};
+
 struct Report {
   std::string campaign{};
   std::string kind{};
@@ -58,9 +69,12 @@ struct Report {
   std::string tool_version{};
   std::string started_utc{};  // ISO 8601.
   std::string finished_utc{};
-  nlohmann::json config{};  // The resolved campaign config (rigs inlined).
+  nlohmann::json config{};   // The resolved campaign config (rigs inlined).
+  uint32_t shard_index = 0;  // The run's shard (0-based; also in every rig report).
+  uint32_t shard_count = 1;
   std::vector<RigReport> rigs{};
   std::vector<std::string> merged_from{};  // Directories `flashrig merge` combined.
+  std::vector<ShardSummary> shards{};      // Set by the merge; empty for a single run.
 
   // The worst status over all rigs (device error > interrupted > failed > passed).
   RunStatus OverallStatus() const;

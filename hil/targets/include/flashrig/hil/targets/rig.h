@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,10 @@ struct Rig {
   // (real chips; image: files are written back on close).
   std::function<ChipState()> get_chip_state{};
   std::function<Status(const ChipState&)> set_chip_state{};
+  // In-process devices: overwrites the partition with `image` directly (no commands, no
+  // time, no wear; weak cells cleared), as a power-loss sweep puts a snapshot back.
+  // Empty = not possible (real chips: erase and program instead).
+  std::function<Status(std::span<const std::byte> image)> write_partition{};
   // Restarts the in-process device's random streams (sampled times, unstable reads) so a
   // power-loss round depends only on its seed, not on the rounds before it: `--cut N`
   // then replays round N exactly. Empty = nothing to reseed (real chips).
