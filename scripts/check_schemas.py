@@ -55,6 +55,11 @@ NOT_EXPRESSIBLE = [
     ("part.schema.json", r"^/block_protect/first_protected_bytes$", "at most size_bytes"),
     ("part.schema.json", r"^/address_mode$", "4-byte addressing above 16 MiB (depends on size_bytes)"),
     ("part.schema.json", r"^/status_registers/write_opcodes$", "no more than read_opcodes"),
+    ("part.schema.json", r"^/sfdp_image$",
+     "must name a readable SFDP image whose BFPT decodes (a file's content)"),
+    ("part.schema.json", r"^/erase_types(/\d+)?$",
+     "with an sfdp_image, an entry without times must match an erase type of the table by size, "
+     "and the table's erase types must be usable (the image's content)"),
 ]
 
 
@@ -277,6 +282,9 @@ def loader_verdicts(flashrig, files):
 def check_differential(schemas, flashrig, problems):
     cases = []  # (source, description, pointer, schema, file, document)
     with tempfile.TemporaryDirectory(prefix="flashrig-schema-") as tmp:
+        # Part files name their SFDP images relative to themselves (sfdp/NAME.sfdp): the
+        # mutants find them through the same relative path.
+        os.symlink(os.path.abspath("configs/parts/sfdp"), os.path.join(tmp, "sfdp"))
         for directory, schema in KINDS.items():
             for source in sorted(glob.glob(directory + "/*.json")):
                 for description, ptr, doc in mutants(load(source)):

@@ -213,7 +213,7 @@ Status ChipArray::RestoreRange(uint32_t address, std::span<const std::byte> byte
   if (address > data_.size() || bytes.size() > data_.size() - address) {
     return Status::InvalidArgument();
   }
-  std::copy(bytes.begin(), bytes.end(), data_.begin() + address);
+  std::copy(bytes.begin(), bytes.end(), data_.At(address, bytes.size()));
   ClearWeak(address, static_cast<uint32_t>(bytes.size()));
   return Status::Ok();
 }

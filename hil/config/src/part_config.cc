@@ -291,7 +291,7 @@ std::optional<ChipModel> ParsePartJson(const std::string& file, const std::strin
     reader.Error("", std::string("unexpected JSON value: ") + e.what());
   }
   if (errors->size() == before && model.sfdp_origin) {
-    CompleteFromSfdpImage(reader, file, doc, &model);
+    CompleteFromSfdpImage(reader, file, *doc, &model);
   }
   if (errors->size() != before) return std::nullopt;
   std::string why;
