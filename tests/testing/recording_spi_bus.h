@@ -46,7 +46,8 @@ class RecordingSpiBus final : public driver::SpiBus {
           for (size_t i = 0; i < seg.bytes.size(); ++i) {
             char hex[4];
             std::snprintf(hex, sizeof(hex), "%02X", static_cast<unsigned>(seg.bytes[i]));
-            s += (i == 0 ? "" : " ") + std::string(hex);
+            if (i != 0) s += ' ';  // Not (" ") + std::string: GCC 12 -O3 -Wrestrict.
+            s += hex;
           }
           break;
         case driver::SpiSegment::Kind::kRead:

@@ -51,7 +51,7 @@ void FindUncountedHeaders(std::span<const std::byte> image, Sfdp* s) {
 }  // namespace
 
 Status ParseHeaders(std::span<const std::byte> image, Sfdp* s, SfdpError* error) {
-  if (image.empty()) return Fail(Status::DataLoss(), error, 0, "empty SFDP image (0 bytes)");
+  if (image.empty()) return Fail(Status::DataLoss(), error, 0, "empty SFDP image");
   static constexpr char kSignature[4] = {'S', 'F', 'D', 'P'};
   bool signature = true;
   for (size_t i = 0; i < std::min<size_t>(4, image.size()); ++i) {

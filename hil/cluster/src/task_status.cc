@@ -89,7 +89,7 @@ SubmissionStatus QueryStatus(Slurm& slurm, const SlurmSubmission& s) {
     if (job != nullptr && SlurmStateIsPending(job->state) && job->restarts == 0) ts.attempt = 0;
     ts.host = job && !job->node.empty() ? job->node : current ? rec.host : "";
     std::string why;
-    ts.verdict = "-";
+    ts.verdict.assign(1, '-');  // Not = "-": GCC 12's false -Wrestrict at -O3.
     if (auto report = ReadReportDir(fmt::format("{}/shard-{}", s.dir, t), &why)) {
       ts.verdict = RunStatusName(report->OverallStatus());
       if (const std::string f = FailedChecks(*report); !f.empty()) {

@@ -35,9 +35,12 @@ std::string Resolve(const std::string& name) {
   size_t start = 0;
   while (start <= dirs.size()) {
     const size_t colon = dirs.find(':', start);
-    std::string dir = dirs.substr(start, colon == std::string::npos ? colon : colon - start);
-    if (dir.empty()) dir = ".";
-    const std::string candidate = dir + "/" + name;
+    const std::string dir =
+        dirs.substr(start, colon == std::string::npos ? colon : colon - start);
+    // Built by appends: assigning "." to `dir` trips GCC 12's false -Wrestrict at -O3.
+    std::string candidate = dir.empty() ? std::string(".") : dir;
+    candidate += '/';
+    candidate += name;
     struct stat st {};
     if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         access(candidate.c_str(), X_OK) == 0) {
