@@ -70,20 +70,46 @@ install(FILES ${PROJECT_BINARY_DIR}/flashrigConfig.cmake
         DESTINATION ${FLASHRIG_CMAKE_INSTALL_DIR})
 
 # pkg-config: every component library, highest layer first (static link order). Static
-# libraries need fmt, libftdi1 and libusb at link time: plain Requires, so a plain
+# libraries need fmt, libftdi1, libusb and umockdev (hil_emulate) at link time: plain Requires, so a plain
 # `pkg-config --libs flashrig` links (--static would also drag in libusb's -ludev).
 if(FLASHRIG_STATIC_LIBS)
-  set(FLASHRIG_PC_REQUIRES " fmt libftdi1 libusb-1.0")
+  set(FLASHRIG_PC_REQUIRES " fmt libftdi1 libusb-1.0 umockdev-1.0")
   set(FLASHRIG_PC_REQUIRES_PRIVATE "")
 else()
   set(FLASHRIG_PC_REQUIRES "")
-  set(FLASHRIG_PC_REQUIRES_PRIVATE " fmt libftdi1 libusb-1.0")
+  set(FLASHRIG_PC_REQUIRES_PRIVATE " fmt libftdi1 libusb-1.0 umockdev-1.0")
 endif()
+# Link order from the components' own links: each library before the libraries it links
+# (a depth-first walk of LINK_LIBRARIES; dependencies first, then reversed), so a new
+# component needs no edit here.
+function(flashrig_link_order_visit lib)
+  get_property(done GLOBAL PROPERTY FLASHRIG_PC_VISITED)
+  if(lib IN_LIST done)
+    return()
+  endif()
+  set_property(GLOBAL APPEND PROPERTY FLASHRIG_PC_VISITED ${lib})
+  get_target_property(type ${lib} TYPE)
+  if(type STREQUAL "INTERFACE_LIBRARY")
+    get_target_property(deps ${lib} INTERFACE_LINK_LIBRARIES)
+  else()
+    get_target_property(deps ${lib} LINK_LIBRARIES)
+  endif()
+  foreach(dep IN LISTS deps)
+    if(dep MATCHES "^flashrig_" AND TARGET ${dep})
+      flashrig_link_order_visit(${dep})
+    endif()
+  endforeach()
+  if(NOT type STREQUAL "INTERFACE_LIBRARY")
+    set_property(GLOBAL APPEND PROPERTY FLASHRIG_PC_ORDER ${lib})
+  endif()
+endfunction()
+foreach(lib IN LISTS exported)
+  flashrig_link_order_visit(${lib})
+endforeach()
+get_property(order GLOBAL PROPERTY FLASHRIG_PC_ORDER)
+list(REVERSE order)
 set(FLASHRIG_PC_LIBS "")
-foreach(lib flashrig_hil_serprog flashrig_hil_campaigns flashrig_hil_targets
-            flashrig_hil_report flashrig_hil_config flashrig_kvstore flashrig_driver_serprog
-            flashrig_driver_ftdi flashrig_driver_sim flashrig_driver_spinor
-            flashrig_driver_flash)
+foreach(lib IN LISTS order)
   string(APPEND FLASHRIG_PC_LIBS " -l${lib}")
 endforeach()
 # Relocatable: the prefix is found from where flashrig.pc lies (${pcfiledir}).

@@ -47,6 +47,7 @@ cmake -S "$repo/examples/consumer" -B "$work/consumer" -G Ninja -DCMAKE_PREFIX_P
   -DCMAKE_BUILD_TYPE=Release >"$work/consumer.log" || { cat "$work/consumer.log"; fail "consumer configure"; }
 cmake --build "$work/consumer" >>"$work/consumer.log" || { cat "$work/consumer.log"; fail "consumer build"; }
 (cd "$work" && "$work/consumer/flashrig_consumer") || fail "the consumer program failed"
+(cd "$work" && "$work/consumer/flashrig_consumer_hil") >/dev/null || fail "the consumer program linked with flashrig::hil failed"
 # A version the package does not satisfy is refused.
 if cmake -S "$repo/examples/consumer" -B "$work/consumer-0.3" -DCMAKE_PREFIX_PATH="$prefix" \
     -DFLASHRIG_CONSUMER_VERSION=0.3 >/dev/null 2>&1; then
