@@ -38,8 +38,10 @@ run_cli() {  # PREFIX: the installed CLI, from an unrelated directory
 }
 run_cli "$prefix"
 if [[ $shared -gt 0 ]]; then
-  ldd "$prefix/bin/flashrig" | grep -q "$prefix/lib/libflashrig_hil_config.so" ||
-    fail "the CLI does not load flashrig's own libraries from the prefix (RPATH)"
+  # ldd prints $ORIGIN-relative paths as found (PREFIX/bin/../lib/...): compare real paths.
+  config_lib="$(ldd "$prefix/bin/flashrig" | awk '/libflashrig_hil_config\.so/ { print $3 }')"
+  [[ -n "$config_lib" && "$(realpath "$config_lib")" == "$(realpath "$prefix")"/lib/* ]] ||
+    fail "the CLI does not load flashrig's own libraries from the prefix (RPATH): ${config_lib:-not linked}"
 fi
 
 # find_package(flashrig 0.2): the consumer project, configured against the prefix only.
@@ -54,12 +56,14 @@ if cmake -S "$repo/examples/consumer" -B "$work/consumer-0.3" -DCMAKE_PREFIX_PAT
   fail "find_package(flashrig 0.3) accepted 0.2"
 fi
 
-# pkg-config: the same program, compiled by hand.
+# pkg-config: the same program, compiled by hand (with an RPATH to the prefix, as a user of
+# shared libraries outside the loader's paths does; static builds ignore it).
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 # shellcheck disable=SC2046
 g++ -O1 -o "$work/consumer-pc" "$repo/examples/consumer/main.cc" \
   -DFLASHRIG_PARTS_DIR="\"$(pkg-config --variable=datadir flashrig)/parts\"" \
-  $(pkg-config --cflags --libs flashrig) || fail "build with pkg-config flashrig"
+  $(pkg-config --cflags --libs flashrig) -Wl,-rpath,"$(pkg-config --variable=libdir flashrig)" ||
+  fail "build with pkg-config flashrig"
 (cd "$work" && "$work/consumer-pc") >/dev/null || fail "the pkg-config build of the consumer failed"
 
 # Relocatable: the same tree under another name still finds its parts and libraries.
