@@ -18,9 +18,10 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION electronics)
 # What the installed binaries and shared libraries load at run time.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1, libftdi1-2 (>= 1.5), libusb-1.0-0 (>= 2:1.0.26), libfmt9")
-# What building against the installed CMake package / flashrig.pc needs.
+    "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1, libftdi1-2 (>= 1.5), libusb-1.0-0 (>= 2:1.0.26), libfmt9, libumockdev0 (>= 0.17), libglib2.0-0 (>= 2.74)")
+# What building against the installed CMake package / flashrig.pc needs, and umockdev
+# (umockdev-wrapper and the preload library), which `flashrig emulate` runs COMMAND with.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
-    "nlohmann-json3-dev, libfmt-dev, libftdi1-dev, libusb-1.0-0-dev, pkg-config")
+    "umockdev, nlohmann-json3-dev, libfmt-dev, libftdi1-dev, libusb-1.0-0-dev, libumockdev-dev, pkg-config")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "flashrom")
 include(CPack)
