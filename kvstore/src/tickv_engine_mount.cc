@@ -97,7 +97,7 @@ Status TicKvEngine::RepairAfterScan(bool any_object) {
         if (regions_[r].free_offset_bytes != 0) FLASHRIG_TRY(EraseRegion(r));
       }
     }
-    FLASHRIG_TRY(WriteSuperKey(kNoRegion));
+    FLASHRIG_TRY(RewriteSuperKey());
   }
   // An empty region on a live key's probe path: a cut between an erase and its filler,
   // or another writer's GC. Without a filler TicKV's lookup stops there.
@@ -154,6 +154,19 @@ Status TicKvEngine::AddScannedObject(uint32_t region, uint32_t offset, const for
   regions_[region].live_bytes += h.total_bytes;
   ++regions_[region].live_objects;
   return Status::Ok();
+}
+
+Status TicKvEngine::RewriteSuperKey() {
+  const Status s = WriteSuperKey(kNoRegion);
+  if (s != Status::ResourceExhausted() || index_.size() >= index_.max_entries()) return s;
+  // TicKV's probe order for the super key ends at a region mount could not repair (torn
+  // bytes it could neither seal nor move away from; a cut erase of the super key's region
+  // then leaves no place on that path). Any region with room keeps the store mountable;
+  // refusing to mount would make every stored key unreadable. (Found by kv_fuzz.)
+  for (uint32_t r = 0; r < region_count_; ++r) {
+    if (Fits(r, format::kOverheadBytes)) return WriteSuperKey(r);
+  }
+  return s;
 }
 
 Status TicKvEngine::WriteSuperKey(uint32_t region) {

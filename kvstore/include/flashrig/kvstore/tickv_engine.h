@@ -201,6 +201,8 @@ class TicKvEngine {
   Status RefreshObject(uint32_t region, const ScanEvent& object, std::span<std::byte> region_bytes);
   Status AddScannedObject(uint32_t region, uint32_t offset, const format::Header& h);
   Status WriteSuperKey(uint32_t region);
+  // At mount, when no super key was found: TicKV's placement, else any region with room.
+  Status RewriteSuperKey();
 
   // --- tickv_engine_repair.cc: torn regions found at mount
   // Reads `bytes` at `address` several times and keeps the AND (weak cells read 0).
