@@ -3,12 +3,10 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 #include "cli.h"
+#include "flashrig/driver/flash/image_file.h"
 #include "flashrig/hil/config/part_config.h"
 #include "flashrig/hil/targets/flash_image.h"
 #include "flashrig/hil/targets/target.h"
@@ -74,20 +72,20 @@ bool DeviceOk(Context& ctx, Status s, const std::string& what) {
 
 bool ReadImageFile(Context& ctx, const std::string& path, size_t expected,
                    std::vector<std::byte>* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    Error(ctx, kExitBadInput, path + ": cannot open the image file");
+  Result<std::vector<std::byte>> bytes = driver::ReadWholeFile(path);
+  if (!bytes.ok()) {
+    Error(ctx, kExitBadInput,
+          path + (bytes.status() == Status::NotFound() ? ": cannot open the image file"
+                                                       : ": cannot read the image file"));
     return false;
   }
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() != expected) {
+  if (bytes->size() != expected) {
     Error(
         ctx, kExitBadInput,
-        fmt::format("{}: image is {} bytes, the range is {} bytes", path, bytes.size(), expected));
+        fmt::format("{}: image is {} bytes, the range is {} bytes", path, bytes->size(), expected));
     return false;
   }
-  out->resize(bytes.size());
-  std::memcpy(out->data(), bytes.data(), bytes.size());
+  *out = std::move(*bytes);
   return true;
 }
 
@@ -152,12 +150,7 @@ void RunRead(Context& ctx) {
   if (!t || !Range(ctx, *t, &r)) return;
   std::vector<std::byte> data(r.length);
   if (!DeviceOk(ctx, t->flash().Read(r.start, data), "read")) return;
-  const std::string tmp = Args().image + ".tmp";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-  out.close();
-  if (!out || std::rename(tmp.c_str(), Args().image.c_str()) != 0) {
-    std::remove(tmp.c_str());
+  if (!driver::WriteImageFileAtomically(Args().image, data).ok()) {
     Error(ctx, kExitBadInput, Args().image + ": cannot write the image file");
     return;
   }

@@ -4,11 +4,10 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 #include "cli.h"
+#include "flashrig/driver/flash/image_file.h"
 #include "flashrig/driver/sfdp/sfdp.h"
 #include "flashrig/hil/config/part_config.h"
 #include "flashrig/hil/sfdp/sfdp_json.h"
@@ -69,14 +68,14 @@ bool ReadFromTarget(Context& ctx, const std::string& url, std::vector<std::byte>
 }
 
 bool ReadFile(Context& ctx, const std::string& path, std::vector<std::byte>* image) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    Error(ctx, kExitBadInput, path + ": cannot open the SFDP image");
+  Result<std::vector<std::byte>> bytes = driver::ReadWholeFile(path);
+  if (!bytes.ok()) {
+    Error(ctx, kExitBadInput,
+          path + (bytes.status() == Status::NotFound() ? ": cannot open the SFDP image"
+                                                       : ": cannot read the SFDP image"));
     return false;
   }
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  image->resize(bytes.size());
-  for (size_t i = 0; i < bytes.size(); ++i) (*image)[i] = static_cast<std::byte>(bytes[i]);
+  *image = std::move(*bytes);
   return true;
 }
 
@@ -107,13 +106,7 @@ void RunDecode(Context& ctx) {
 void RunDump(Context& ctx) {
   std::vector<std::byte> image;
   if (!ReadFromTarget(ctx, Args().target, &image)) return;
-  const std::string tmp = Args().out + ".tmp";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(image.data()),
-            static_cast<std::streamsize>(image.size()));
-  out.close();
-  if (!out || std::rename(tmp.c_str(), Args().out.c_str()) != 0) {
-    std::remove(tmp.c_str());
+  if (!driver::WriteImageFileAtomically(Args().out, image).ok()) {
     Error(ctx, kExitBadInput, Args().out + ": cannot write the SFDP image");
     return;
   }

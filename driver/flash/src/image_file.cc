@@ -19,6 +19,21 @@ Result<std::vector<std::byte>> ReadImageFile(const std::string& path,
   return image;
 }
 
+Result<std::vector<std::byte>> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound();
+  // Read to the end rather than trusting a seek: a directory opens, but seeking in it
+  // can report a size no file has.
+  std::vector<std::byte> bytes;
+  char chunk[4096];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    const auto* begin = reinterpret_cast<const std::byte*>(chunk);
+    bytes.insert(bytes.end(), begin, begin + in.gcount());
+  }
+  if (in.bad()) return Status::Unavailable();
+  return bytes;
+}
+
 Status WriteImageFileAtomically(const std::string& path, std::span<const std::byte> image) {
   const std::string tmp = path + ".tmp";
   {

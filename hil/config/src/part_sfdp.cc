@@ -4,9 +4,8 @@
 #include "part_sfdp.h"
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
+#include "flashrig/driver/flash/image_file.h"
 #include "flashrig/driver/sfdp/sfdp.h"
 #include "flashrig/driver/spinor/sfdp_model.h"
 #include "flashrig/driver/spinor/spi_nor_opcodes.h"
@@ -23,15 +22,6 @@ std::optional<PartField> FieldByName(const std::string& name) {
     if (name == driver::PartFieldName(static_cast<PartField>(i))) return static_cast<PartField>(i);
   }
   return std::nullopt;
-}
-
-bool ReadImage(const std::filesystem::path& path, std::vector<std::byte>* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  out->resize(bytes.size());
-  for (size_t i = 0; i < bytes.size(); ++i) out->at(i) = static_cast<std::byte>(bytes[i]);
-  return !in.bad();
 }
 
 // An explicit erase type without times (or 4-byte opcode) takes them from the table's
@@ -112,10 +102,12 @@ void CompleteFromSfdpImage(ConfigReader& r, const std::string& file, const json&
   driver::SfdpPartOrigin& origin = *m->sfdp_origin;
   const std::filesystem::path path = std::filesystem::path(file).parent_path() / origin.image_file;
   if (!m->has_sfdp) r.Error("/sfdp", "a part with an sfdp_image answers 5Ah with it; omit sfdp");
-  if (!ReadImage(path, &m->sfdp_image)) {
+  Result<std::vector<std::byte>> image = driver::ReadWholeFile(path.string());
+  if (!image.ok()) {
     r.Error("/sfdp_image", "cannot read the SFDP image " + path.string());
     return;
   }
+  m->sfdp_image = std::move(*image);
   driver::SfdpError error;
   auto decoded = driver::DecodeSfdp(m->sfdp_image, &error);
   if (!decoded.ok()) {

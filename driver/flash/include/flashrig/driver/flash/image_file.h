@@ -1,5 +1,5 @@
 // Flash image files: whole-device byte images read exactly and written atomically
-// (temporary file, then rename), shared by RamFlash and the simulated chip.
+// (temporary file, then rename), shared by RamFlash, the simulated chip and the CLI.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +16,10 @@ namespace flashrig::driver {
 //   kNotFound: no such file | kInvalidArgument: wrong size | kUnavailable: read error
 Result<std::vector<std::byte>> ReadImageFile(const std::string& path,
                                              size_t expected_size_bytes);
+
+// Reads a whole file of any size (SFDP images, --image inputs).
+//   kNotFound: cannot open | kUnavailable: read error
+Result<std::vector<std::byte>> ReadWholeFile(const std::string& path);
 
 // Writes `image` to `path` via `path.tmp` and rename, so a crash never leaves a half-written
 // image. kUnavailable on any I/O error; the old file is then left untouched.
