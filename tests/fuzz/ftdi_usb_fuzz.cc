@@ -27,11 +27,7 @@ struct Urb {
 };
 
 const flashrig::driver::ChipModel& Part() {
-  static const flashrig::driver::ChipModel part = [] {
-    flashrig::driver::ChipModel m = flashrig::testing::SmallTestPart();
-    m.size_bytes = 64 * 1024;
-    return m;
-  }();
+  static const flashrig::driver::ChipModel part = flashrig::testing::TinyTestPart();
   return part;
 }
 

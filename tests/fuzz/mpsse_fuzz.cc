@@ -67,13 +67,8 @@ void CheckBounded(const MpsseEmulator& emu) {
   if (emu.errors().size() > MpsseEmulator::kMaxKeptErrors) std::abort();
 }
 
-// The test part, shrunk to 64 KiB: a fresh chip per input stays cheap.
 const flashrig::driver::ChipModel& Part() {
-  static const flashrig::driver::ChipModel part = [] {
-    flashrig::driver::ChipModel m = flashrig::testing::SmallTestPart();
-    m.size_bytes = 64 * 1024;
-    return m;
-  }();
+  static const flashrig::driver::ChipModel part = flashrig::testing::TinyTestPart();
   return part;
 }
 

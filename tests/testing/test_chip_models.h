@@ -1,5 +1,5 @@
 // ChipModels built in code for driver tests (no JSON): a small Winbond-like 3-byte part
-// and a 32 MiB Macronix-/Micron-like 4-byte part. The shipped parts are tested from
+// (and its 64 KiB cut for fuzzers) and a 32 MiB Macronix-/Micron-like 4-byte part. The shipped parts are tested from
 // configs/parts/*.json in spi_nor_parts_test.cc.
 #pragma once
 
@@ -29,6 +29,13 @@ inline driver::ChipModel SmallTestPart() {
   m.suspend_opcode = 0x75;
   m.resume_opcode = 0x7A;
   m.has_unique_id = true;
+  return m;
+}
+
+// SmallTestPart shrunk to 64 KiB: a fresh chip per fuzz input stays cheap.
+inline driver::ChipModel TinyTestPart() {
+  driver::ChipModel m = SmallTestPart();
+  m.size_bytes = 64 * 1024;
   return m;
 }
 
